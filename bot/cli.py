@@ -1,0 +1,99 @@
+"""The `tremplin` command: run the bot, chat in a terminal, manage the database."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from bot.config import SUPPORTED_LANGUAGES, ConfigError, load_settings
+from bot.core.territory import ContentError
+from bot.runtime import Runtime
+
+log = logging.getLogger("tremplin")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tremplin", description="Tremplin, the entrepreneurs' front door bot.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="start the Telegram bot (long polling, or --webhook)")
+    run.add_argument("--webhook", action="store_true", help="serve Telegram's webhook instead of polling")
+    chat = sub.add_parser("chat", help="talk to the bot in this terminal, no token needed")
+    chat.add_argument("--lang", choices=SUPPORTED_LANGUAGES, help="the language to talk in")
+    chat.add_argument("--user", default="me", help="who you are, to keep several test conversations apart")
+    db = sub.add_parser("db", help="database tasks")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="apply the migrations (run and chat do it by themselves)")
+    i18n = sub.add_parser("i18n", help="translation catalogs")
+    i18n_sub = i18n.add_subparsers(dest="i18n_command", required=True)
+    i18n_sub.add_parser("update", help="extract texts from the code and merge them into every catalog")
+    i18n_sub.add_parser("check", help="list untranslated, fuzzy or broken entries; fails if any")
+    return parser
+
+
+async def _upgrade_only(runtime: Runtime) -> None:
+    try:
+        await runtime.migrate()
+    finally:
+        await runtime.close()
+
+
+async def _chat(runtime: Runtime, lang: str | None, user: str) -> None:
+    from bot.console import chat
+
+    try:
+        await chat(runtime, lang, user)
+    finally:
+        await runtime.close()
+
+
+def _i18n(action: str, root: Path) -> int:
+    from bot import catalogs
+
+    if action == "update":
+        print("\n".join(catalogs.update(root)))
+        return 0
+    failures = 0
+    for lang, found in catalogs.check(root).items():
+        failures += len(found)
+        print(f"{lang}: {'ok' if not found else f'{len(found)} problem(s)'}")
+        for line in found:
+            print(f"  {line}")
+    return 1 if failures else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        logging.basicConfig(
+            level=settings.log_level.upper() if args.command == "run" else logging.WARNING,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+        if args.command == "i18n":
+            return _i18n(args.i18n_command, settings.content_dir)
+        if args.command == "run":
+            settings.require_token()
+            from bot.telegram.app import run
+
+            run(settings, webhook=args.webhook)
+        else:
+            runtime = Runtime.build(settings)
+            if args.command == "chat":
+                asyncio.run(_chat(runtime, args.lang, args.user))
+            else:
+                asyncio.run(_upgrade_only(runtime))
+                print("database is up to date")
+    except (ConfigError, ContentError) as exc:
+        print(f"tremplin: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

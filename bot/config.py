@@ -1,0 +1,92 @@
+"""Deployment settings, read from the environment and an optional `.env` file.
+
+Everything that differs between two deployments (token, database, chat ids) lives here and never in
+files of the repository, so the same checkout serves any territory.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SUPPORTED_LANGUAGES: tuple[str, ...] = ("fr", "en", "ar", "es", "pt", "tr", "uk")
+TELEGRAM_API_URL = "https://api.telegram.org"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(Exception):
+    """A setting an operator must fix; its message is the one line they will read."""
+
+
+class Settings(BaseSettings):
+    """Settings with the names the README documents."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    telegram_bot_token: str = Field(default="", alias="TELEGRAM_BOT_TOKEN")
+    telegram_api_url: str = Field(default=TELEGRAM_API_URL, alias="TELEGRAM_API_URL")
+    database_url: str = Field(default="", alias="DATABASE_URL")
+    default_language: str = Field(default="fr", alias="TREMPLIN_DEFAULT_LANGUAGE")
+    data_dir: Path = Field(default=PROJECT_ROOT / "data", alias="TREMPLIN_DATA_DIR")
+    content_dir: Path = Field(default=PROJECT_ROOT, alias="TREMPLIN_CONTENT_DIR")
+    webhook_url: str = Field(default="", alias="TREMPLIN_WEBHOOK_URL")
+    webhook_secret: str = Field(default="", alias="TREMPLIN_WEBHOOK_SECRET")
+    webhook_listen: str = Field(default="0.0.0.0", alias="TREMPLIN_WEBHOOK_LISTEN")
+    webhook_port: int = Field(default=8443, alias="TREMPLIN_WEBHOOK_PORT")
+    retention_days: int = Field(default=730, alias="TREMPLIN_RETENTION_DAYS", ge=30)
+    log_level: str = Field(default="INFO", alias="TREMPLIN_LOG_LEVEL")
+
+    @field_validator("default_language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in SUPPORTED_LANGUAGES:
+            raise ValueError(f"must be one of {', '.join(SUPPORTED_LANGUAGES)}")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: str) -> str:
+        if value and not (len(value) <= 256 and all(c.isascii() and (c.isalnum() or c in "_-") for c in value)):
+            raise ValueError("must be 1-256 characters of A-Z a-z 0-9 _ - (Telegram's rule)")
+        return value
+
+    @property
+    def database(self) -> str:
+        """The SQLAlchemy URL, an SQLite file in the data directory unless told otherwise."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.data_dir / 'tremplin.sqlite3'}"
+
+    @property
+    def bot_api_base_url(self) -> str:
+        """PTB wants the URL up to `/bot`; operators write the server's root, so accept both."""
+        url = self.telegram_api_url.rstrip("/")
+        return url if url.endswith("/bot") else f"{url}/bot"
+
+    @property
+    def bot_api_file_url(self) -> str:
+        return self.bot_api_base_url[: -len("/bot")] + "/file/bot"
+
+    def require_token(self) -> str:
+        token = self.telegram_bot_token.strip()
+        if not token:
+            raise ConfigError(
+                "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather and put its token in the "
+                "environment or in .env (or try `tremplin chat`, which needs no token)."
+            )
+        if ":" not in token:
+            raise ConfigError("TELEGRAM_BOT_TOKEN does not look like a token from @BotFather (123456:ABC...).")
+        return token
+
+
+def load_settings() -> Settings:
+    """Read the settings, turning validation errors into one line an operator can act on."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first.get("loc", ["?"])[0])
+        raise ConfigError(f"setting {name} is invalid: {first.get('msg', 'bad value')}") from exc

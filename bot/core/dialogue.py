@@ -1,0 +1,402 @@
+"""The conversation: which step a resident is at and what they see next.
+
+Every decision is taken from the database row of the resident, never from process memory, so a
+restarted bot, or another bot process behind the webhook, continues the same conversation.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import SUPPORTED_LANGUAGES
+from bot.core import privacy, residents
+from bot.core.messages import Button, Inbound, Kind, Outbound, Reply
+from bot.core.territory import Territory
+from bot.core.texts import N_, Texts
+from bot.db.models import Resident
+from bot.i18n import LANGUAGE_NAMES, Catalogs, format_clock, format_day, supported
+
+log = logging.getLogger(__name__)
+
+STEP_NEW = "new"
+STEP_CONSENT = "consent"
+STEP_MENU = "menu"
+STEP_ERASE = "erase"
+
+# Menu entries whose feature is still to come: action -> (label, what to say meanwhile).
+UPCOMING = {
+    "m.screen": N_("🧭 Le petit questionnaire « Êtes-vous prêt à entreprendre ? » arrive bientôt ici."),
+    "m.sessions": N_("📅 Bientôt, vous pourrez réserver ici une réunion d'information gratuite."),
+    "m.ask": N_("❓ Bientôt, je pourrai répondre ici à vos questions écrites."),
+    "m.human": N_("🙋 Bientôt, vous pourrez écrire ici à un conseiller."),
+}
+
+# The commands of the bot's menu in Telegram, kept to the few a resident uses.
+COMMANDS = (
+    ("start", N_("Commencer")),
+    ("menu", N_("Le menu")),
+    ("language", N_("Changer de langue")),
+    ("help", N_("Aide et contacts")),
+)
+
+
+@dataclass(frozen=True)
+class Core:
+    """What the dialogue needs, built once at start and never changed afterwards."""
+
+    catalogs: Catalogs
+    territory: Territory
+    default_language: str = "fr"
+    retention_days: int = 730
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+
+def command_list(core: Core, lang: str) -> list[tuple[str, str]]:
+    texts = Texts(core.catalogs, lang)
+    return [(name, texts(description)) for name, description in COMMANDS]
+
+
+class Dialogue:
+    """Turns one inbound event into one reply, reading and writing only the resident's row."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+
+    async def handle(self, session: AsyncSession, inbound: Inbound) -> Reply:
+        now = self.core.clock()
+        language = supported(inbound.language_code, self.core.default_language)
+        resident, created = await residents.find_or_create(
+            session, inbound.channel, inbound.user_id, language, now
+        )
+        t = Texts(self.core.catalogs, resident.language)
+        reply = Reply(language=resident.language)
+        if inbound.kind is Kind.BUTTON:
+            await self._press(session, resident, inbound, t, reply, now, created)
+        elif inbound.kind is Kind.COMMAND:
+            await self._command(session, resident, inbound, t, reply, now, created)
+        elif created:
+            self._welcome(resident, inbound, t, reply)
+        elif inbound.kind is Kind.MEDIA:
+            self._media(resident, inbound, t, reply)
+        else:
+            self._text(resident, t, reply)
+        await self._seal(session, resident, reply)
+        reply.language = resident.language
+        return reply
+
+    # -- entry points --------------------------------------------------------------------------
+
+    async def _command(
+        self,
+        session: AsyncSession,
+        resident: Resident,
+        inbound: Inbound,
+        t: Texts,
+        reply: Reply,
+        now: datetime,
+        created: bool,
+    ) -> None:
+        command = inbound.command
+        if command == "start":
+            source = residents.parse_source(inbound.args, self.core.territory)
+            if source:
+                await residents.count_arrival(session, source, now)
+                if privacy.has_consent(resident):
+                    resident.source = resident.source or source
+                elif resident.consent is None:
+                    resident.step_data = {**resident.step_data, "source": source}
+            if created or resident.consent is None:
+                self._welcome(resident, inbound, t, reply)
+            else:
+                name = inbound.first_name if privacy.has_consent(resident) else None
+                hello = t("Re-bonjour {name} 👋", name=name) if name else t("Re-bonjour 👋")
+                reply.messages.append(Outbound(hello))
+                self._menu(resident, t, reply)
+        elif created:
+            self._welcome(resident, inbound, t, reply)
+        elif command == "menu":
+            self._menu(resident, t, reply)
+        elif command == "language":
+            self._languages(t, reply)
+        elif command == "help":
+            self._help(t, reply, now)
+        else:
+            reply.messages.append(Outbound(t("Je ne connais pas cette commande. Voici le menu 👇")))
+            self._menu(resident, t, reply, attach=True)
+
+    async def _press(
+        self,
+        session: AsyncSession,
+        resident: Resident,
+        inbound: Inbound,
+        t: Texts,
+        reply: Reply,
+        now: datetime,
+        created: bool,
+    ) -> None:
+        screen, _, action = inbound.data.partition(":")
+        if created or not screen.isdigit() or int(screen) != resident.screen:
+            log.info("stale or forged button %r from resident %s", inbound.data[:64], resident.id)
+            reply.notice = t("Ce bouton n'est plus actif. Envoyez /menu pour le menu.")
+            if created:
+                self._welcome(resident, inbound, t, reply)
+            return
+        if action == "menu":
+            resident.step = STEP_MENU if resident.step != STEP_CONSENT else resident.step
+            self._menu(resident, t, reply, edit=True)
+        elif action == "lang":
+            self._languages(t, reply, edit=True)
+        elif action.startswith("lang.") and action[5:] in SUPPORTED_LANGUAGES:
+            self._set_language(resident, action[5:], inbound, reply)
+        elif action == "ok" and resident.consent != privacy.CONSENT_YES:
+            privacy.accept(resident, now, inbound.first_name)
+            resident.step = STEP_MENU
+            reply.messages.append(Outbound(t("✅ Merci, c'est noté."), replace=True))
+            self._menu(resident, t, reply)
+        elif action == "no" and resident.step == STEP_CONSENT:
+            privacy.decline(resident, now)
+            resident.step = STEP_MENU
+            reply.messages.append(Outbound(self._declined_text(t), replace=True))
+            self._menu(resident, t, reply)
+        elif action in UPCOMING:
+            text = t(UPCOMING[action]) + "\n\n" + t("En attendant, une personne peut vous aider :")
+            text += "\n\n" + self._contact_block(t, now)
+            reply.messages.append(Outbound(text, (self._back(t),), replace=True))
+        elif action == "data":
+            self._my_data(resident, t, reply)
+        elif action == "data.agree" and not privacy.has_consent(resident):
+            resident.step = STEP_CONSENT
+            reply.messages.append(Outbound(self._consent_text(t), self._consent_buttons(t), replace=True))
+        elif action == "data.withdraw" and privacy.has_consent(resident):
+            privacy.decline(resident, now)
+            resident.step = STEP_MENU
+            text = t("🚫 C'est fait : votre accord est retiré et j'ai effacé votre prénom et d'où vous venez.")
+            reply.messages.append(Outbound(text, (self._back(t),), replace=True))
+        elif action == "erase":
+            resident.step = STEP_ERASE
+            text = t(
+                "🗑️ <b>Tout effacer ?</b>\nVotre langue, vos réponses et vos rendez-vous seront supprimés. "
+                "On ne pourra pas revenir en arrière."
+            )
+            buttons = ((Button(t("🗑️ Oui, tout effacer"), "erase.yes"),), (Button(t("⬅️ Non, retour"), "data"),))
+            reply.messages.append(Outbound(text, buttons, replace=True))
+        elif action == "erase.yes" and resident.step == STEP_ERASE:
+            await privacy.erase(session, resident)
+            resident.step = STEP_NEW
+            text = t("🗑️ C'est fait : tout est effacé.\nPour revenir, envoyez /start.")
+            reply.messages.append(Outbound(text, replace=True))
+        else:
+            log.info("button %r does not fit step %s of resident %s", action, resident.step, resident.id)
+            reply.notice = t("Ce bouton n'est plus actif. Envoyez /menu pour le menu.")
+
+    # -- screens -------------------------------------------------------------------------------
+
+    def _welcome(self, resident: Resident, inbound: Inbound, t: Texts, reply: Reply) -> None:
+        """First contact: hello in their language, then the consent question."""
+        name = inbound.first_name
+        hello = t("Bonjour {name} 👋", name=name) if name else t("Bonjour 👋")
+        intro = t(
+            "Je suis le bot de <b>{organisation}</b>.\n"
+            "Je vous aide à faire le premier pas vers votre projet d'entreprise. C'est gratuit.",
+            organisation=self.core.territory.name,
+        )
+        reply.messages.append(Outbound(hello + "\n" + intro))
+        resident.step = STEP_CONSENT
+        reply.messages.append(Outbound(self._consent_text(t), self._consent_buttons(t)))
+
+    def _consent_text(self, t: Texts) -> str:
+        months = max(1, round(self.core.retention_days / 30.4))
+        return "\n\n".join(
+            (
+                t("🔒 <b>Avant de commencer</b>"),
+                t("Pour vous aider, je garde votre prénom, votre langue, vos réponses et vos rendez-vous."),
+                t("Pourquoi ? Pour vous guider et pour vous rappeler vos rendez-vous."),
+                t("Vous pouvez tout voir et tout effacer quand vous voulez : menu, puis 🔒 Mes données.")
+                + " "
+                + t.plural(
+                    "Si vous ne m'écrivez plus pendant {n} mois, j'efface tout.",
+                    "Si vous ne m'écrivez plus pendant {n} mois, j'efface tout.",
+                    months,
+                ),
+                t("Êtes-vous d'accord ?"),
+            )
+        )
+
+    def _consent_buttons(self, t: Texts) -> tuple[tuple[Button, ...], ...]:
+        return (
+            (Button(t("✅ Oui, d'accord"), "ok"),),
+            (Button(t("🙅 Non merci"), "no"),),
+            (Button(t("🌍 Langue"), "lang"),),
+        )
+
+    def _declined_text(self, t: Texts) -> str:
+        return t(
+            "D'accord. Je ne garde que votre langue.\n"
+            "Vous pouvez quand même lire les réponses aux questions.\n"
+            "Vous pouvez changer d'avis dans 🔒 Mes données."
+        )
+
+    def _menu_buttons(self, t: Texts) -> tuple[tuple[Button, ...], ...]:
+        return (
+            (Button(t("🧭 Où en est mon projet ?"), "m.screen"),),
+            (Button(t("📅 Réunions d'information"), "m.sessions"),),
+            (Button(t("❓ Poser une question"), "m.ask"),),
+            (Button(t("🙋 Parler à un conseiller"), "m.human"),),
+            (Button(t("🌍 Langue"), "lang"), Button(t("🔒 Mes données"), "data")),
+        )
+
+    def _menu(
+        self, resident: Resident, t: Texts, reply: Reply, *, edit: bool = False, attach: bool = False
+    ) -> None:
+        """The menu; `attach` puts its buttons under the message just written instead of a new one."""
+        if resident.step != STEP_CONSENT:
+            resident.step = STEP_MENU
+        if resident.step == STEP_CONSENT:
+            reply.messages.append(
+                Outbound(
+                    t("Pour continuer, répondez d'abord à cette question 👇") + "\n\n" + self._consent_text(t),
+                    self._consent_buttons(t),
+                    replace=edit,
+                )
+            )
+            return
+        if attach and reply.messages:
+            last = reply.messages[-1]
+            reply.messages[-1] = replace(last, buttons=self._menu_buttons(t))
+            return
+        reply.messages.append(Outbound(t("Que voulez-vous faire ? 👇"), self._menu_buttons(t), replace=edit))
+
+    def _back(self, t: Texts) -> tuple[Button, ...]:
+        return (Button(t("⬅️ Menu"), "menu"),)
+
+    def _languages(self, t: Texts, reply: Reply, *, edit: bool = False) -> None:
+        names = [Button(LANGUAGE_NAMES[code], f"lang.{code}") for code in SUPPORTED_LANGUAGES]
+        rows = tuple(tuple(names[i : i + 2]) for i in range(0, len(names), 2))
+        text = t("🌍 Choisissez votre langue :")
+        reply.messages.append(Outbound(text, rows, replace=edit))
+
+    def _set_language(self, resident: Resident, lang: str, inbound: Inbound, reply: Reply) -> None:
+        resident.language = lang
+        t = Texts(self.core.catalogs, lang)
+        if resident.step == STEP_CONSENT:
+            reply.messages.append(Outbound(self._consent_text(t), self._consent_buttons(t), replace=True))
+            return
+        reply.messages.append(Outbound(t("✅ C'est noté : je vous parle en français."), replace=True))
+        self._menu(resident, t, reply)
+
+    def _help(self, t: Texts, reply: Reply, now: datetime) -> None:
+        text = "\n".join(
+            (
+                t("ℹ️ Je suis le bot de <b>{organisation}</b>.", organisation=self.core.territory.name),
+                t("Je vous aide à faire le premier pas vers votre projet d'entreprise. C'est gratuit."),
+                "",
+                t("/menu : le menu"),
+                t("/language : changer de langue"),
+                t("/help : cette aide"),
+                "",
+                t("Pour parler à une personne :"),
+                self._contact_block(t, now),
+            )
+        )
+        reply.messages.append(Outbound(text, (self._back(t),)))
+
+    def _contact_block(self, t: Texts, now: datetime) -> str:
+        territory = self.core.territory
+        lines = [f"<b>{t.escape(territory.name)}</b>"]
+        if territory.phone:
+            lines.append(f"📞 {t.escape(territory.phone)}")
+        if territory.address:
+            lines.append(f"📍 {t.escape(territory.address)}")
+        if territory.is_open(now):
+            lines.append(t("🟢 Ouvert maintenant."))
+        else:
+            opening = territory.next_opening(now)
+            if opening is not None:
+                lines.append(
+                    t(
+                        "🕘 Fermé maintenant. On ouvre {day} à {time}.",
+                        day=format_day(opening, t.lang),
+                        time=format_clock(opening, t.lang),
+                    )
+                )
+        return "\n".join(lines)
+
+    def _my_data(self, resident: Resident, t: Texts, reply: Reply) -> None:
+        if resident.consent == privacy.CONSENT_YES and resident.consent_at is not None:
+            consent = t("oui, depuis le {day}", day=format_day(resident.consent_at, t.lang))
+        elif resident.consent == privacy.CONSENT_NO:
+            consent = t("non")
+        else:
+            consent = t("pas encore répondu")
+        lines = [
+            t("🔒 <b>Vos données</b>"),
+            "",
+            t("Langue : {language}", language=LANGUAGE_NAMES[resident.language]),
+            t("Votre accord : {consent}", consent=consent),
+            t("Prénom : {name}", name=resident.first_name or "—"),
+            t("Lien utilisé : {source}", source=self._source_name(resident.source, t)),
+            t("Premier message : {day}", day=format_day(resident.created_at, t.lang)),
+            "",
+            t("Pourquoi ? Pour vous guider et pour vous rappeler vos rendez-vous."),
+            t("Rien n'est vendu. Rien n'est donné à d'autres sans vous le demander."),
+        ]
+        rows: list[tuple[Button, ...]] = [(Button(t("🗑️ Tout effacer"), "erase"),)]
+        if privacy.has_consent(resident):
+            rows.append((Button(t("🚫 Retirer mon accord"), "data.withdraw"),))
+        else:
+            rows.append((Button(t("✅ Donner mon accord"), "data.agree"),))
+        rows.append(self._back(t))
+        reply.messages.append(Outbound("\n".join(lines), tuple(rows), replace=True))
+
+    def _source_name(self, source: str | None, t: Texts) -> str:
+        if not source:
+            return "—"
+        if source.startswith("nb-"):
+            place = self.core.territory.neighbourhood(source[3:])
+            if place is not None:
+                return t("le lien du quartier {name}", name=place.name)
+        return t("le lien d'un événement")
+
+    def _media(self, resident: Resident, inbound: Inbound, t: Texts, reply: Reply) -> None:
+        if inbound.media == "voice":
+            text = t("🎤 Je ne peux pas encore écouter les messages vocaux. Pouvez-vous écrire, même avec des fautes ?")
+        elif inbound.media == "sticker":
+            text = t("😊 Merci !")
+        else:
+            text = t("📎 Je ne peux pas encore lire les photos ni les fichiers. Pouvez-vous écrire votre message ?")
+        reply.messages.append(Outbound(text + "\n" + t("Ou choisissez dans le menu 👇")))
+        self._menu(resident, t, reply, attach=True)
+
+    def _text(self, resident: Resident, t: Texts, reply: Reply) -> None:
+        if resident.step == STEP_CONSENT:
+            self._menu(resident, t, reply)
+            return
+        text = t("Merci pour votre message 🙏\nJe ne sais pas encore répondre aux questions écrites.")
+        if self.core.territory.phone:
+            text += "\n" + t("Une personne peut vous répondre au {phone}.", phone=self.core.territory.phone)
+        reply.messages.append(Outbound(text + "\n" + t("Ou choisissez dans le menu 👇")))
+        self._menu(resident, t, reply, attach=True)
+
+    # -- keyboards -----------------------------------------------------------------------------
+
+    async def _seal(self, session: AsyncSession, resident: Resident, reply: Reply) -> None:
+        """Stamp this screen's number on every button, so older keyboards become stale."""
+        if resident.step == STEP_NEW and resident not in session:
+            return
+        if not any(message.buttons for message in reply.messages):
+            return
+        screen = await residents.bump_screen(session, resident)
+        reply.messages = [
+            replace(
+                message,
+                buttons=tuple(
+                    tuple(Button(b.label, f"{screen}:{b.data}") for b in row) for row in message.buttons
+                ),
+            )
+            for message in reply.messages
+        ]

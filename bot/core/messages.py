@@ -1,0 +1,68 @@
+"""What the adapters hand to the core and what the core hands back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+CALLBACK_DATA_MAX_BYTES = 64
+
+
+class Kind(StrEnum):
+    TEXT = "text"
+    COMMAND = "command"
+    BUTTON = "button"
+    MEDIA = "media"
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One thing a person did: typed, tapped, sent a sticker..."""
+
+    channel: str
+    user_id: str
+    kind: Kind
+    text: str = ""
+    command: str = ""
+    args: str = ""
+    data: str = ""
+    media: str = ""
+    edited: bool = False
+    language_code: str | None = None
+    first_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    data: str
+
+    def __post_init__(self) -> None:
+        if not 1 <= len(self.data.encode()) <= CALLBACK_DATA_MAX_BYTES:
+            raise ValueError(f"callback data must be 1-64 bytes: {self.data!r}")
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """One message. `text` is HTML whose variable parts are already escaped.
+
+    `replace` asks the adapter to edit the message whose button was pressed, so step-by-step
+    flows do not fill the chat; results that matter are sent as new messages.
+    """
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    replace: bool = False
+
+
+@dataclass
+class Reply:
+    """The core's answer to one inbound event.
+
+    `notice` is the short text for the button press acknowledgement; every press gets one answer,
+    even an empty one, so the button stops spinning.
+    """
+
+    messages: list[Outbound] = field(default_factory=list)
+    notice: str = ""
+    language: str = "fr"

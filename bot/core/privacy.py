@@ -1,0 +1,49 @@
+"""Consent, seeing one's data, erasing it, and forgetting people who left long ago (GDPR)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import Resident
+
+CONSENT_YES = "yes"
+CONSENT_NO = "no"
+
+
+def accept(resident: Resident, now: datetime, first_name: str | None) -> None:
+    """Agreeing is what allows keeping the first name and the outreach source."""
+    resident.consent = CONSENT_YES
+    resident.consent_at = now
+    resident.first_name = (first_name or "").strip()[:128] or None
+    pending = resident.step_data.get("source")
+    if pending and not resident.source:
+        resident.source = str(pending)
+    resident.step_data = {k: v for k, v in resident.step_data.items() if k != "source"}
+
+
+def decline(resident: Resident, now: datetime) -> None:
+    """Declining keeps only the id and language, which the bot needs to answer at all."""
+    resident.consent = CONSENT_NO
+    resident.consent_at = now
+    resident.first_name = None
+    resident.source = None
+    resident.step_data = {}
+
+
+def has_consent(resident: Resident) -> bool:
+    return resident.consent == CONSENT_YES
+
+
+async def erase(session: AsyncSession, resident: Resident) -> None:
+    """Erase means gone: the row is deleted, not flagged."""
+    await session.execute(delete(Resident).where(Resident.id == resident.id))
+
+
+async def forget_inactive(session: AsyncSession, now: datetime, retention_days: int) -> int:
+    """Delete residents nobody heard from within the retention period; returns how many."""
+    cutoff = now - timedelta(days=retention_days)
+    result = await session.execute(delete(Resident).where(Resident.last_seen_at < cutoff))
+    return int(getattr(result, "rowcount", 0) or 0)

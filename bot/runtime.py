@@ -1,0 +1,60 @@
+"""Everything a running bot needs, built once from the settings and shared by the adapters."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.config import Settings
+from bot.core.dialogue import Core, Dialogue
+from bot.core.messages import Inbound, Outbound, Reply
+from bot.core.territory import load_territory
+from bot.core.texts import Texts
+from bot.db.engine import in_transaction, make_engine, make_sessions
+from bot.db.migrate import upgrade
+from bot.i18n import Catalogs, supported
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    core: Core
+    dialogue: Dialogue
+
+    @classmethod
+    def build(cls, settings: Settings) -> Runtime:
+        """Load content and open the database; content or URL mistakes surface here, before any chat."""
+        content = settings.content_dir
+        catalogs = Catalogs(content / "locales", settings.default_language)
+        territory = load_territory(content / "knowledge" / "territory.yml")
+        core = Core(
+            catalogs=catalogs,
+            territory=territory,
+            default_language=settings.default_language,
+            retention_days=settings.retention_days,
+        )
+        engine = make_engine(settings.database)
+        return cls(settings, engine, make_sessions(engine), core, Dialogue(core))
+
+    async def migrate(self) -> None:
+        await upgrade(self.engine)
+
+    async def handle(self, inbound: Inbound) -> Reply:
+        """One inbound event, one transaction; a failure becomes an apology, never silence."""
+        try:
+            return await in_transaction(self.sessions, lambda session: self.dialogue.handle(session, inbound))
+        except Exception:
+            log.exception("could not handle %s from %s:%s", inbound.kind, inbound.channel, inbound.user_id)
+            lang = supported(inbound.language_code, self.core.default_language)
+            t = Texts(self.core.catalogs, lang)
+            sorry = t("😕 Désolé, j'ai un petit problème. Pouvez-vous réessayer dans une minute ?")
+            return Reply(messages=[Outbound(sorry)], notice=sorry[:200], language=lang)
+
+    async def close(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,138 @@
+"""Build and run the python-telegram-bot Application around the shared runtime."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+from urllib.parse import urlparse
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from telegram import BotCommand, Update
+from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.ext import Application, ContextTypes, TypeHandler
+
+from bot.config import SUPPORTED_LANGUAGES, ConfigError, Settings
+from bot.core.dialogue import command_list
+from bot.jobs import start_scheduler
+from bot.runtime import Runtime
+from bot.telegram.inbound import from_update
+from bot.telegram.render import Renderer, Undeliverable, with_retries
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
+
+
+class TelegramBot:
+    """Holds the runtime and the scheduler for the life of one Application."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.scheduler: AsyncIOScheduler | None = None
+
+    async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        inbound = from_update(update)
+        if inbound is None:
+            if query is not None:
+                await self._answer(update, "")
+            return
+        reply = await self.runtime.handle(inbound)
+        if query is not None:
+            await self._answer(update, reply.notice)
+        chat = update.effective_chat
+        chat_id = chat.id if chat is not None else int(inbound.user_id)
+        pressed = query.message.message_id if query is not None and query.message is not None else None
+        try:
+            await Renderer(context.bot, chat_id).show(reply, pressed)
+        except Undeliverable as exc:
+            log.info("resident %s cannot be reached: %s", inbound.user_id, exc)
+
+    async def _answer(self, update: Update, notice: str) -> None:
+        """Every press is answered at once, so the button stops spinning on the phone."""
+        query = update.callback_query
+        if query is None:
+            return
+        try:
+            await with_retries(lambda: query.answer(notice[:200] or None), "answerCallbackQuery")
+        except TelegramError as exc:
+            log.info("button press not acknowledged: %s", exc)
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("error while handling an update: %s", context.error, exc_info=context.error)
+
+    async def on_start(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        await self.set_commands(app)
+        self.scheduler = start_scheduler(self.runtime)
+
+    async def on_stop(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+        await self.runtime.close()
+
+    async def set_commands(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        """The command menu in each language; a refusal is a warning, the bot works without it."""
+        core = self.runtime.core
+        targets: list[tuple[str, str | None]] = [(core.default_language, None)]
+        targets += [(lang, lang) for lang in SUPPORTED_LANGUAGES]
+        for lang, code in targets:
+            commands = [BotCommand(name, description) for name, description in command_list(core, lang)]
+            try:
+                await with_retries(
+                    lambda c=commands, lc=code: app.bot.set_my_commands(c, language_code=lc), "setMyCommands"  # type: ignore[misc]
+                )
+            except TelegramError as exc:
+                log.warning("Telegram refused the command list for %s (%s); the bot works without it", lang, exc)
+
+
+def build_application(runtime: Runtime) -> tuple[Application[Any, Any, Any, Any, Any, Any], TelegramBot]:
+    settings = runtime.settings
+    bot = TelegramBot(runtime)
+    app = (
+        Application.builder()
+        .token(settings.require_token())
+        .base_url(settings.bot_api_base_url)
+        .base_file_url(settings.bot_api_file_url)
+        .post_init(bot.on_start)
+        .post_shutdown(bot.on_stop)
+        .build()
+    )
+    app.add_handler(TypeHandler(Update, bot.on_update))
+    app.add_error_handler(bot.on_error)
+    return app, bot
+
+
+async def _prepare(runtime: Runtime) -> None:
+    try:
+        await runtime.migrate()
+    finally:
+        await runtime.engine.dispose()
+
+
+def run(settings: Settings, webhook: bool = False) -> None:
+    """Migrate, then serve until stopped; start-up failures become one line for the operator."""
+    runtime = Runtime.build(settings)
+    asyncio.run(_prepare(runtime))
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    app, _ = build_application(runtime)
+    try:
+        if webhook:
+            if not settings.webhook_url:
+                raise ConfigError("--webhook needs TREMPLIN_WEBHOOK_URL, the public https address Telegram will call")
+            if not settings.webhook_secret:
+                raise ConfigError("--webhook needs TREMPLIN_WEBHOOK_SECRET (1-256 characters of A-Z a-z 0-9 _ -)")
+            app.run_webhook(
+                listen=settings.webhook_listen,
+                port=settings.webhook_port,
+                url_path=urlparse(settings.webhook_url).path.lstrip("/"),
+                webhook_url=settings.webhook_url,
+                secret_token=settings.webhook_secret,
+                allowed_updates=ALLOWED_UPDATES,
+            )
+        else:
+            app.run_polling(allowed_updates=ALLOWED_UPDATES)
+    except InvalidToken as exc:
+        raise ConfigError(f"Telegram refused TELEGRAM_BOT_TOKEN ({exc}); copy it again from @BotFather") from exc
+    except NetworkError as exc:
+        raise ConfigError(f"cannot reach the Bot API at {settings.bot_api_base_url} ({exc})") from exc

@@ -1,0 +1,64 @@
+"""Turn a Telegram Update into the core's Inbound event."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import Message, MessageEntity, Update
+
+from bot.core.messages import Inbound, Kind
+
+CHANNEL = "telegram"
+MEDIA_KINDS = (
+    "sticker",
+    "voice",
+    "audio",
+    "video_note",
+    "video",
+    "photo",
+    "animation",
+    "document",
+    "location",
+    "venue",
+    "contact",
+    "poll",
+    "dice",
+)
+
+
+def _command(message: Message) -> tuple[str, str] | None:
+    """`/start payload` or `/menu@our_bot`: the command word in lower case and its arguments."""
+    text = message.text or ""
+    entity = message.entities[0] if message.entities else None
+    if entity is None or entity.type != MessageEntity.BOT_COMMAND or entity.offset != 0:
+        return None
+    word = message.parse_entity(entity)[1:].split("@", 1)[0].lower()
+    return word, text[entity.length :].strip()
+
+
+def from_update(update: Update) -> Inbound | None:
+    """None for updates the front door does not answer (groups, channels, service messages)."""
+    user = update.effective_user
+    if user is None or user.is_bot:
+        return None
+
+    def make(kind: Kind, **fields: Any) -> Inbound:
+        return Inbound(
+            CHANNEL, str(user.id), kind, language_code=user.language_code, first_name=user.first_name, **fields
+        )
+
+    if update.callback_query is not None:
+        return make(Kind.BUTTON, data=update.callback_query.data or "")
+    message = update.message or update.edited_message
+    if message is None or message.chat.type != "private":
+        return None
+    edited = update.edited_message is not None
+    if message.text is not None:
+        command = None if edited else _command(message)
+        if command is not None:
+            return make(Kind.COMMAND, command=command[0], args=command[1])
+        return make(Kind.TEXT, text=message.text, edited=edited)
+    if edited:
+        return None
+    kind = next((name for name in MEDIA_KINDS if getattr(message, name, None)), "other")
+    return make(Kind.MEDIA, media=kind, text=message.caption or "")

@@ -1,0 +1,157 @@
+"""Show a core Reply in Telegram: new messages or edits, with retries that respect Telegram's limits."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram.constants import MessageLimit, ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from bot.console import plain
+from bot.core.messages import Outbound, Reply
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+ATTEMPTS = 5
+MAX_WAIT = 60.0
+
+
+class Undeliverable(Exception):
+    """The person cannot be reached (blocked the bot, deleted account): stop trying."""
+
+
+async def with_retries(call: Callable[[], Awaitable[T]], what: str) -> T:
+    """Wait out 429s and retry 5xx and time-outs; a Bad Request is not retried as such."""
+    delay = 0.5
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            return await call()
+        except RetryAfter as exc:
+            wait = exc.retry_after if isinstance(exc.retry_after, int | float) else exc.retry_after.total_seconds()
+            if attempt == ATTEMPTS or wait > MAX_WAIT:
+                raise
+            log.warning("%s: Telegram asks to wait %ss (attempt %d)", what, wait, attempt)
+            await asyncio.sleep(float(wait))
+        except Forbidden as exc:
+            raise Undeliverable(str(exc)) from exc
+        except BadRequest:
+            raise
+        except (TimedOut, NetworkError) as exc:
+            if attempt == ATTEMPTS:
+                raise
+            log.warning("%s: %s, trying again in %.1fs (attempt %d)", what, exc, delay, attempt)
+            await asyncio.sleep(delay)
+            delay *= 2
+    raise AssertionError("unreachable")
+
+
+def keyboard(message: Outbound) -> InlineKeyboardMarkup | None:
+    if not message.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in message.buttons]
+    )
+
+
+def split(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
+    """Cut a long text at paragraph, then line, boundaries so no piece passes Telegram's limit."""
+    if len(text) <= limit:
+        return [text]
+    pieces: list[str] = []
+    current = ""
+    for paragraph in text.split("\n\n"):
+        candidate = f"{current}\n\n{paragraph}" if current else paragraph
+        if len(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            pieces.append(current)
+        while len(paragraph) > limit:
+            cut = paragraph.rfind("\n", 0, limit)
+            cut = cut if cut > 0 else limit
+            pieces.append(paragraph[:cut])
+            paragraph = paragraph[cut:].lstrip("\n")
+        current = paragraph
+    if current:
+        pieces.append(current)
+    return pieces
+
+
+class Renderer:
+    """Sends one reply to one private chat."""
+
+    def __init__(self, bot: Bot, chat_id: int) -> None:
+        self.bot = bot
+        self.chat_id = chat_id
+
+    async def _send(self, text: str, markup: InlineKeyboardMarkup | None) -> Message:
+        async def html() -> Message:
+            return await self.bot.send_message(self.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
+
+        try:
+            return await with_retries(html, "sendMessage")
+        except BadRequest as exc:
+            if "parse entities" not in str(exc).lower():
+                raise
+            log.error("HTML refused by Telegram (%s); sending as plain text: %r", exc, text[:200])
+
+            async def raw() -> Message:
+                return await self.bot.send_message(self.chat_id, plain(text), reply_markup=markup)
+
+            return await with_retries(raw, "sendMessage")
+
+    async def send(self, message: Outbound) -> None:
+        pieces = split(message.text)
+        for i, piece in enumerate(pieces):
+            await self._send(piece, keyboard(message) if i == len(pieces) - 1 else None)
+
+    async def edit(self, message_id: int, message: Outbound) -> bool:
+        """Edit in place; False when the message can no longer be edited, so the caller sends anew."""
+        if len(message.text) > MessageLimit.MAX_TEXT_LENGTH:
+            return False
+
+        async def call() -> Any:
+            return await self.bot.edit_message_text(
+                message.text,
+                chat_id=self.chat_id,
+                message_id=message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=keyboard(message),
+            )
+
+        try:
+            await with_retries(call, "editMessageText")
+        except BadRequest as exc:
+            if "not modified" in str(exc).lower():
+                return True
+            log.warning("could not edit message %s (%s); sending a new one", message_id, exc)
+            return False
+        return True
+
+    async def drop_keyboard(self, message_id: int) -> None:
+        """A used keyboard is removed so old buttons do not invite a second press."""
+
+        async def call() -> Any:
+            return await self.bot.edit_message_reply_markup(chat_id=self.chat_id, message_id=message_id)
+
+        try:
+            await with_retries(call, "editMessageReplyMarkup")
+        except BadRequest as exc:
+            log.info("keyboard of message %s not removed: %s", message_id, exc)
+
+    async def show(self, reply: Reply, pressed: int | None = None) -> None:
+        """Show the reply; `pressed` is the message whose button was tapped, if any."""
+        replaced = False
+        for message in reply.messages:
+            if message.replace and pressed is not None and not replaced:
+                replaced = True
+                if await self.edit(pressed, message):
+                    continue
+            await self.send(message)
+        if pressed is not None and reply.messages and not replaced:
+            await self.drop_keyboard(pressed)
