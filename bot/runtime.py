@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -28,7 +30,7 @@ class Runtime:
     dialogue: Dialogue
 
     @classmethod
-    def build(cls, settings: Settings) -> Runtime:
+    def build(cls, settings: Settings, clock: Callable[[], datetime] | None = None) -> Runtime:
         """Load content and open the database; content or URL mistakes surface here, before any chat."""
         content = settings.content_dir
         catalogs = Catalogs(content / "locales", settings.default_language)
@@ -38,6 +40,7 @@ class Runtime:
             territory=territory,
             default_language=settings.default_language,
             retention_days=settings.retention_days,
+            **({"clock": clock} if clock is not None else {}),
         )
         engine = make_engine(settings.database)
         return cls(settings, engine, make_sessions(engine), core, Dialogue(core))

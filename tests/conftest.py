@@ -1,0 +1,167 @@
+"""Shared fixtures: databases (SQLite always, PostgreSQL when available) and a resident driving the core."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bot.config import PROJECT_ROOT, Settings
+from bot.core.messages import Inbound, Kind, Outbound, Reply
+from bot.runtime import Runtime
+
+POSTGRES_ENV = "TREMPLIN_TEST_POSTGRES_URL"
+ARABIC = re.compile(r"[\u0600-\u06FF]")
+CYRILLIC = re.compile(r"[\u0400-\u04FF]")
+
+
+def postgres_admin_url() -> str | None:
+    url = os.environ.get(POSTGRES_ENV)
+    if url:
+        return url
+    if os.environ.get("CI"):
+        pytest.fail(f"{POSTGRES_ENV} is not set: .ci/run must start PostgreSQL for the database tests")
+    return None
+
+
+def _create_database(admin_url: str) -> str:
+    """A fresh database per test, so PostgreSQL tests never see each other's rows."""
+    name = f"tremplin_test_{uuid.uuid4().hex[:12]}"
+
+    async def create() -> None:
+        engine = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
+        async with engine.connect() as conn:
+            await conn.execute(text(f'CREATE DATABASE "{name}"'))
+        await engine.dispose()
+
+    asyncio.run(create())
+    return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+
+def _drop_database(admin_url: str, url: str) -> None:
+    name = make_url(url).database
+
+    async def drop() -> None:
+        engine = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
+        async with engine.connect() as conn:
+            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await engine.dispose()
+
+    asyncio.run(drop())
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Every database test runs twice: on the embedded SQLite file and on a real PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'tremplin.sqlite3'}"
+        return
+    admin = postgres_admin_url()
+    if admin is None:
+        pytest.skip(f"PostgreSQL not configured (set {POSTGRES_ENV}; .ci/run does)")
+    url = _create_database(admin)
+    try:
+        yield url
+    finally:
+        _drop_database(admin, url)
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        DATABASE_URL=database_url,
+        TREMPLIN_DATA_DIR=tmp_path / "data",
+        TREMPLIN_CONTENT_DIR=PROJECT_ROOT,
+        TELEGRAM_BOT_TOKEN="",
+    )
+
+
+class Clock:
+    """A clock the test moves by hand (UTC)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(datetime(2026, 11, 24, 10, 0, tzinfo=UTC))  # a Tuesday, 11:00 in Paris
+
+
+@pytest.fixture
+async def runtime(settings: Settings, clock: Clock) -> AsyncIterator[Runtime]:
+    rt = Runtime.build(settings, clock=clock)
+    await rt.migrate()
+    yield rt
+    await rt.close()
+
+
+@dataclass
+class Person:
+    """A resident talking to the core directly, the way the adapters do."""
+
+    runtime: Runtime
+    user_id: str
+    language_code: str | None = "fr"
+    first_name: str | None = "Amina"
+    channel: str = "test"
+    seen: list[Outbound] = field(default_factory=list)
+    last_reply: Reply | None = None
+
+    async def _do(self, kind: Kind, **fields: str) -> list[Outbound]:
+        inbound = Inbound(
+            self.channel, self.user_id, kind, language_code=self.language_code, first_name=self.first_name, **fields
+        )
+        self.last_reply = await self.runtime.handle(inbound)
+        self.seen.extend(self.last_reply.messages)
+        return self.last_reply.messages
+
+    async def send(self, text_: str) -> list[Outbound]:
+        if text_.startswith("/"):
+            command, _, args = text_[1:].partition(" ")
+            return await self._do(Kind.COMMAND, command=command, args=args)
+        return await self._do(Kind.TEXT, text=text_)
+
+    async def send_media(self, media: str) -> list[Outbound]:
+        return await self._do(Kind.MEDIA, media=media)
+
+    def buttons(self) -> list[tuple[str, str]]:
+        """Labels and data of the newest keyboard this person was shown."""
+        for message in reversed(self.seen):
+            if message.buttons:
+                return [(b.label, b.data) for row in message.buttons for b in row]
+        return []
+
+    async def press(self, label: str) -> list[Outbound]:
+        for shown, data in self.buttons():
+            if shown == label or shown.startswith(label):
+                return await self._do(Kind.BUTTON, data=data)
+        raise AssertionError(f"no button {label!r}; visible: {[b for b, _ in self.buttons()]}")
+
+    async def press_data(self, data: str) -> list[Outbound]:
+        return await self._do(Kind.BUTTON, data=data)
+
+    @property
+    def notice(self) -> str:
+        return self.last_reply.notice if self.last_reply else ""
+
+
+@pytest.fixture
+def person(runtime: Runtime):  # type: ignore[no-untyped-def]
+    def make(user_id: str = "1001", **kwargs: str | None) -> Person:
+        return Person(runtime, user_id, **kwargs)  # type: ignore[arg-type]
+
+    return make

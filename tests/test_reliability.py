@@ -1,0 +1,45 @@
+"""A briefly locked database or a broken one never leaves a resident without an answer."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+import time
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from bot.db.engine import make_sessions
+
+
+async def test_a_briefly_locked_sqlite_database_is_waited_out(person, runtime, settings):
+    if not settings.database.startswith("sqlite"):
+        pytest.skip("SQLite's file lock only")
+    await person("1").send("/start")
+    path = make_url(settings.database).database
+    locked = threading.Event()
+
+    def hold_lock() -> None:
+        conn = sqlite3.connect(path, timeout=1)
+        conn.execute("BEGIN EXCLUSIVE")
+        locked.set()
+        time.sleep(1.5)
+        conn.rollback()
+        conn.close()
+
+    holder = threading.Thread(target=hold_lock)
+    holder.start()
+    await asyncio.to_thread(locked.wait)
+    started = time.monotonic()
+    seen = await person("1").send("/menu")
+    holder.join()
+    assert time.monotonic() - started >= 1.0  # it really waited for the lock
+    assert "d'accord" in seen[0].text  # and answered as usual
+
+
+async def test_a_database_that_fails_gets_an_apology_not_silence(person, runtime):
+    await runtime.engine.dispose()
+    runtime.sessions = make_sessions(runtime.engine.execution_options(schema_translate_map={None: "nowhere"}))
+    seen = await person("2").send("/start")
+    assert seen[0].text.startswith("😕")

@@ -1,0 +1,50 @@
+"""The territory file: another city is a data change, and a mistake in it is named clearly."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.config import PROJECT_ROOT
+from bot.core.territory import ContentError, load_territory
+from bot.i18n import PARIS
+
+DEMO = PROJECT_ROOT / "knowledge" / "territory.yml"
+
+
+def test_the_demo_territory_loads():
+    territory = load_territory(DEMO)
+    assert territory.city == "Clermont-Ferrand"
+    assert territory.neighbourhood("croix-de-neyrat") is not None
+    assert all(len(f"nb-{n.code}") <= 64 for n in territory.neighbourhoods)
+
+
+def test_next_opening_skips_nights_weekends_and_holidays():
+    territory = load_territory(DEMO)
+    friday_night = datetime(2026, 12, 24, 22, 0, tzinfo=UTC)  # Christmas Eve, then Christmas and a weekend
+    opening = territory.next_opening(friday_night)
+    assert opening is not None
+    local = opening.astimezone(PARIS)
+    assert local.date().isoformat() not in ("2026-12-25", "2026-12-26", "2026-12-27")
+    assert territory.is_open(opening)
+    assert not territory.is_open(datetime(2026, 12, 25, 10, 0, tzinfo=UTC))
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("organisation: [", "not valid YAML"),
+        ("neighbourhoods: []", "needs an 'organisation' section"),
+        ("organisation: {name: X}\nneighbourhoods: [{code: 'Bad Code', name: X}]", "neighbourhoods[0].code"),
+        ("organisation: {name: X}\noffice_hours: {monday: ['09:00-12:00']}", "unknown days"),
+        ("organisation: {name: X}\noffice_hours: {mon: ['12:00-09:00']}", "ends before it starts"),
+        ("organisation: {name: X}\npublic_holidays: [{date: 'soon'}]", "public_holidays[0]"),
+    ],
+)
+def test_mistakes_are_named(tmp_path: Path, content: str, message: str):
+    path = tmp_path / "territory.yml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ContentError, match=message.replace("[", r"\[").replace("]", r"\]").replace("(", r"\(")):
+        load_territory(path)
