@@ -50,7 +50,8 @@ def test_db_upgrade_creates_the_sqlite_file(tmp_path: Path):
 
 
 def test_chat_in_arabic_needs_no_token(tmp_path: Path):
-    result = tremplin("chat", "--lang", "ar", env={"TREMPLIN_DATA_DIR": str(tmp_path)}, stdin="1\n/quit\n", cwd=tmp_path)
+    env = {"TREMPLIN_DATA_DIR": str(tmp_path)}
+    result = tremplin("chat", "--lang", "ar", env=env, stdin="1\n/quit\n", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     greeting = result.stdout.split("\n\n")[1]
     assert ARABIC.search(greeting)

@@ -117,7 +117,7 @@ async def test_language_can_change_during_the_consent_question(person, runtime):
     heading = french(runtime, "uk", "🔒 <b>Avant de commencer</b>")
     assert heading != "🔒 <b>Avant de commencer</b>"
     assert seen[0].replace and seen[0].text.startswith(heading)
-    assert [label for label, _ in olena.buttons()][0] == french(runtime, "uk", "✅ Oui, d'accord")
+    assert olena.buttons()[0][0] == french(runtime, "uk", "✅ Oui, d'accord")
 
 
 async def test_upcoming_features_say_so_and_give_a_person_to_call(person):
@@ -171,3 +171,17 @@ async def test_help_and_unknown_commands(person):
     assert "/language" in help_text and "Tremplin Clermont" in help_text
     seen = await yusuf.send("/foo")
     assert "Je ne connais pas cette commande" in seen[0].text and seen[0].buttons
+
+
+async def test_numbers_and_latin_names_keep_their_order_in_arabic(person, clock):
+    from datetime import UTC, datetime
+
+    from bot.core.texts import FSI, PDI
+
+    clock.now = datetime(2026, 11, 28, 15, 0, tzinfo=UTC)
+    amina = person("30", language_code="ar")
+    seen = await amina.send("/start")
+    assert f"{FSI}Tremplin Clermont (démo){PDI}" in seen[0].text
+    await amina.press(amina.buttons()[0][0])
+    seen = await amina.send("3andi mochkil")
+    assert f"{FSI}04 65 71 00 00{PDI}" in seen[0].text

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from html import escape
 
-from bot.i18n import Catalogs
+from bot.i18n import RTL_LANGUAGES, Catalogs
+
+# First-strong isolate: a phone number or a Latin name inside Arabic keeps its own order on screen
+# ("04 65 71 00 00" would otherwise show its groups reversed).
+FSI, PDI = "\u2068", "\u2069"
 
 
 def N_(message: str) -> str:
@@ -21,10 +25,17 @@ class Texts:
 
     def __call__(self, message: str, **values: object) -> str:
         """Translate, then fill `{name}` slots with escaped values (catalog texts may hold <b>)."""
-        text = self.catalogs.gettext(self.lang, message)
-        if values:
-            text = text.format(**{key: escape(str(value), quote=False) for key, value in values.items()})
-        return text
+        return self._fill(self.catalogs.gettext(self.lang, message), values)
+
+    def _fill(self, text: str, values: dict[str, object]) -> str:
+        if not values:
+            return text
+        rtl = self.lang in RTL_LANGUAGES
+        filled = {}
+        for key, value in values.items():
+            safe = escape(str(value), quote=False)
+            filled[key] = f"{FSI}{safe}{PDI}" if rtl else safe
+        return text.format(**filled)
 
     @staticmethod
     def escape(value: object) -> str:
@@ -32,5 +43,4 @@ class Texts:
         return escape(str(value), quote=False)
 
     def plural(self, singular: str, plural: str, n: int, **values: object) -> str:
-        text = self.catalogs.ngettext(self.lang, singular, plural, n)
-        return text.format(n=n, **{key: escape(str(value), quote=False) for key, value in values.items()})
+        return self._fill(self.catalogs.ngettext(self.lang, singular, plural, n), {"n": n, **values})
