@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bot.config import PROJECT_ROOT, Settings
 from bot.core.messages import Inbound, Kind, Outbound, Reply
 from bot.runtime import Runtime
+from tests.botprocess import BotProcess
+from tests.standin import StandIn
 
 POSTGRES_ENV = "TREMPLIN_TEST_POSTGRES_URL"
 ARABIC = re.compile(r"[\u0600-\u06FF]")
@@ -107,6 +109,25 @@ async def runtime(settings: Settings, clock: Clock) -> AsyncIterator[Runtime]:
     await rt.migrate()
     yield rt
     await rt.close()
+
+
+@pytest.fixture
+def api() -> Iterator[StandIn]:
+    with StandIn() as stand_in:
+        yield stand_in
+
+
+@pytest.fixture
+def bot(api: StandIn, database_url: str, tmp_path: Path) -> Iterator[BotProcess]:
+    """The real bot process in polling mode, against the stand-in, on SQLite and on PostgreSQL."""
+    process = BotProcess(api, database_url, tmp_path)
+    process.start()
+    yield process
+    process.stop()
+    unanswered = [qid for qid, answer in api.callback_answers().items() if answer is None]
+    assert not unanswered, f"button presses left spinning: {unanswered}"
+    errors = [line for line in process.log().splitlines() if " ERROR " in line or "Traceback" in line]
+    assert not errors, "the bot logged errors:\n" + process.log()
 
 
 @dataclass
