@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Mapping
 from pathlib import Path
+from types import MappingProxyType
 
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
@@ -16,8 +18,8 @@ from babel.messages.pofile import read_po, write_po
 
 from bot.config import SUPPORTED_LANGUAGES
 
-KEYWORDS = {"t": None, "N_": None, "plural": (1, 2)}
-METHOD_MAP = [("bot/**.py", "python")]
+KEYWORDS: Mapping[str, tuple[int, ...] | None] = MappingProxyType({"t": None, "N_": None, "plural": (1, 2)})
+METHOD_MAP = (("bot/**.py", "python"),)
 TAG = re.compile(r"</?[a-z][a-z0-9-]*[^>]*>")
 SLOT = re.compile(r"\{[a-z_]+\}")
 
@@ -25,7 +27,7 @@ SLOT = re.compile(r"\{[a-z_]+\}")
 def extract(root: Path) -> Catalog:
     template = Catalog(project="Tremplin", copyright_holder="Tremplin contributors", fuzzy=False)
     for filename, lineno, message, comments, context in extract_from_dir(
-        root, METHOD_MAP, keywords=KEYWORDS, comment_tags=("TRANSLATORS:",)
+        root, list(METHOD_MAP), keywords=dict(KEYWORDS), comment_tags=("TRANSLATORS:",)
     ):
         template.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     return template

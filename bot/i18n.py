@@ -89,10 +89,10 @@ def to_paris(moment: datetime) -> datetime:
 
 
 def format_day(moment: datetime, lang: str) -> str:
-    """"mardi 9 juin" in the resident's language, Europe/Paris time."""
+    """ "mardi 9 juin" in the resident's language, Europe/Paris time."""
     return format_date(to_paris(moment), format="EEEE d MMMM", locale=Locale.parse(lang))
 
 
 def format_clock(moment: datetime, lang: str) -> str:
-    """"14:30" in the resident's language, Europe/Paris time."""
+    """ "14:30" in the resident's language, Europe/Paris time."""
     return format_time(to_paris(moment), format="short", locale=Locale.parse(lang))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -169,3 +171,15 @@ def test_webhook_mode_with_secret_token(api: StandIn, database_url: str, tmp_pat
     finally:
         process.stop()
     assert "Traceback" not in process.log()
+
+
+def test_a_wrong_token_or_an_unreachable_api_is_one_line(api: StandIn, tmp_path: Path):
+    process = BotProcess(api, f"sqlite+aiosqlite:///{tmp_path / 'db.sqlite3'}", tmp_path)
+    for change in ({"TELEGRAM_BOT_TOKEN": "999:WRONG"}, {"TELEGRAM_API_URL": "http://127.0.0.1:9"}):
+        env = {**process.env, **change}
+        result = subprocess.run(
+            [sys.executable, "-m", "bot", "run"], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+        )
+        assert result.returncode == 2, result.stderr
+        last = result.stderr.strip().splitlines()[-1]
+        assert last.startswith("tremplin: ") and "Traceback" not in result.stderr, result.stderr

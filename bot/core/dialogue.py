@@ -7,9 +7,10 @@ restarted bot, or another bot process behind the webhook, continues the same con
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from types import MappingProxyType
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,12 +30,14 @@ STEP_MENU = "menu"
 STEP_ERASE = "erase"
 
 # Menu entries whose feature is still to come: action -> (label, what to say meanwhile).
-UPCOMING = {
-    "m.screen": N_("🧭 Le petit questionnaire « Êtes-vous prêt à entreprendre ? » arrive bientôt ici."),
-    "m.sessions": N_("📅 Bientôt, vous pourrez réserver ici une réunion d'information gratuite."),
-    "m.ask": N_("❓ Bientôt, je pourrai répondre ici à vos questions écrites."),
-    "m.human": N_("🙋 Bientôt, vous pourrez écrire ici à un conseiller."),
-}
+UPCOMING: Mapping[str, str] = MappingProxyType(
+    {
+        "m.screen": N_("🧭 Le petit questionnaire « Êtes-vous prêt à entreprendre ? » arrive bientôt ici."),
+        "m.sessions": N_("📅 Bientôt, vous pourrez réserver ici une réunion d'information gratuite."),
+        "m.ask": N_("❓ Bientôt, je pourrai répondre ici à vos questions écrites."),
+        "m.human": N_("🙋 Bientôt, vous pourrez écrire ici à un conseiller."),
+    }
+)
 
 # The commands of the bot's menu in Telegram, kept to the few a resident uses.
 COMMANDS = (
@@ -70,9 +73,7 @@ class Dialogue:
     async def handle(self, session: AsyncSession, inbound: Inbound) -> Reply:
         now = self.core.clock()
         language = supported(inbound.language_code, self.core.default_language)
-        resident, created = await residents.find_or_create(
-            session, inbound.channel, inbound.user_id, language, now
-        )
+        resident, created = await residents.find_or_create(session, inbound.channel, inbound.user_id, language, now)
         t = Texts(self.core.catalogs, resident.language)
         reply = Reply(language=resident.language)
         if inbound.kind is Kind.BUTTON:
@@ -250,9 +251,7 @@ class Dialogue:
             (Button(t("🌍 Langue"), "lang"), Button(t("🔒 Mes données"), "data")),
         )
 
-    def _menu(
-        self, resident: Resident, t: Texts, reply: Reply, *, edit: bool = False, attach: bool = False
-    ) -> None:
+    def _menu(self, resident: Resident, t: Texts, reply: Reply, *, edit: bool = False, attach: bool = False) -> None:
         """The menu; `attach` puts its buttons under the message just written instead of a new one."""
         if resident.step != STEP_CONSENT:
             resident.step = STEP_MENU
@@ -394,9 +393,7 @@ class Dialogue:
         reply.messages = [
             replace(
                 message,
-                buttons=tuple(
-                    tuple(Button(b.label, f"{screen}:{b.data}") for b in row) for row in message.buttons
-                ),
+                buttons=tuple(tuple(Button(b.label, f"{screen}:{b.data}") for b in row) for row in message.buttons),
             )
             for message in reply.messages
         ]

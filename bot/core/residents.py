@@ -21,9 +21,7 @@ EVENT_PATTERN = re.compile(r"^ev-[a-z0-9][a-z0-9-]{0,40}$")
 
 
 async def find(session: AsyncSession, channel: str, user_id: str) -> Resident | None:
-    result = await session.execute(
-        select(Resident).where(Resident.channel == channel, Resident.external_id == user_id)
-    )
+    result = await session.execute(select(Resident).where(Resident.channel == channel, Resident.external_id == user_id))
     return result.scalar_one_or_none()
 
 
@@ -81,9 +79,7 @@ async def count_arrival(session: AsyncSession, source: str, now: datetime) -> No
     else:
         lite = sqlite_insert(OutreachArrival).values(values)
         await session.execute(
-            lite.on_conflict_do_update(
-                index_elements=["source", "day"], set_={"count": OutreachArrival.count + 1}
-            )
+            lite.on_conflict_do_update(index_elements=["source", "day"], set_={"count": OutreachArrival.count + 1})
         )
 
 

@@ -82,12 +82,12 @@ def _ranges(where: str, value: Any) -> tuple[tuple[time, time], ...]:
     if value in (None, []):
         return ()
     if not isinstance(value, list):
-        raise ContentError(f"{where}: expected a list of \"HH:MM-HH:MM\" ranges")
+        raise ContentError(f'{where}: expected a list of "HH:MM-HH:MM" ranges')
     out = []
     for item in value:
         match = RANGE_PATTERN.match(str(item))
         if not match:
-            raise ContentError(f"{where}: {item!r} is not a \"HH:MM-HH:MM\" range")
+            raise ContentError(f'{where}: {item!r} is not a "HH:MM-HH:MM" range')
         h1, m1, h2, m2 = (int(g) for g in match.groups())
         start, end = time(h1, m1), time(h2, m2)
         if end <= start:
@@ -130,9 +130,7 @@ def load_territory(path: Path) -> Territory:
     for i, item in enumerate(data.get("neighbourhoods") or []):
         code = str(item.get("code", ""))
         if not CODE_PATTERN.match(code):
-            raise ContentError(
-                f"{path}: neighbourhoods[{i}].code {code!r} must be 1-40 characters of a-z, 0-9 and '-'"
-            )
+            raise ContentError(f"{path}: neighbourhoods[{i}].code {code!r} must be 1-40 characters of a-z, 0-9 and '-'")
         if not item.get("name"):
             raise ContentError(f"{path}: neighbourhoods[{i}] ({code}) has no name")
         neighbourhoods.append(Neighbourhood(code, str(item["name"]), item.get("qpv_code"), item.get("place")))

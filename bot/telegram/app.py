@@ -8,7 +8,8 @@ from typing import Any
 from urllib.parse import urlparse
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from telegram import BotCommand, Update
+from telegram import Bot, BotCommand, Update
+from telegram.constants import ChatAction
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
@@ -21,7 +22,8 @@ from bot.telegram.render import Renderer, Undeliverable, with_retries
 
 log = logging.getLogger(__name__)
 
-ALLOWED_UPDATES = [Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY]
+ALLOWED_UPDATES = (Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY)
+TYPING_AFTER = 1.0  # seconds before "typing…" is shown
 
 
 class TelegramBot:
@@ -38,16 +40,29 @@ class TelegramBot:
             if query is not None:
                 await self._answer(update, "")
             return
-        reply = await self.runtime.handle(inbound)
-        if query is not None:
-            await self._answer(update, reply.notice)
         chat = update.effective_chat
         chat_id = chat.id if chat is not None else int(inbound.user_id)
+        typing = asyncio.create_task(self._typing_after(context, chat_id, TYPING_AFTER))
+        try:
+            reply = await self.runtime.handle(inbound)
+        finally:
+            typing.cancel()
+        if query is not None:
+            await self._answer(update, reply.notice)
         pressed = query.message.message_id if query is not None and query.message is not None else None
         try:
             await Renderer(context.bot, chat_id).show(reply, pressed)
         except Undeliverable as exc:
             log.info("resident %s cannot be reached: %s", inbound.user_id, exc)
+
+    @staticmethod
+    async def _typing_after(context: ContextTypes.DEFAULT_TYPE, chat_id: int, delay: float) -> None:
+        """Show "typing…" only when an answer is slow, so a quick one costs no extra call."""
+        await asyncio.sleep(delay)
+        try:
+            await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
+        except TelegramError as exc:
+            log.info("typing indicator not shown: %s", exc)
 
     async def _answer(self, update: Update, notice: str) -> None:
         """Every press is answered at once, so the button stops spinning on the phone."""
@@ -78,10 +93,12 @@ class TelegramBot:
         targets += [(lang, lang) for lang in SUPPORTED_LANGUAGES]
         for lang, code in targets:
             commands = [BotCommand(name, description) for name, description in command_list(core, lang)]
+
+            async def send(commands: list[BotCommand] = commands, code: str | None = code) -> Any:
+                return await app.bot.set_my_commands(commands, language_code=code)
+
             try:
-                await with_retries(
-                    lambda c=commands, lc=code: app.bot.set_my_commands(c, language_code=lc), "setMyCommands"  # type: ignore[misc]
-                )
+                await with_retries(send, "setMyCommands")
             except TelegramError as exc:
                 log.warning("Telegram refused the command list for %s (%s); the bot works without it", lang, exc)
 
@@ -104,10 +121,20 @@ def build_application(runtime: Runtime) -> tuple[Application[Any, Any, Any, Any,
 
 
 async def _prepare(runtime: Runtime) -> None:
+    """Migrate and check the token before python-telegram-bot starts, so mistakes read as one line."""
+    settings = runtime.settings
     try:
         await runtime.migrate()
     finally:
         await runtime.engine.dispose()
+    bot = Bot(settings.require_token(), base_url=settings.bot_api_base_url, base_file_url=settings.bot_api_file_url)
+    try:
+        async with bot:
+            pass
+    except InvalidToken as exc:
+        raise ConfigError("Telegram refused TELEGRAM_BOT_TOKEN; copy it again from @BotFather") from exc
+    except NetworkError as exc:
+        raise ConfigError(f"cannot reach the Bot API at {settings.bot_api_base_url} ({exc})") from exc
 
 
 def run(settings: Settings, webhook: bool = False) -> None:
@@ -128,10 +155,10 @@ def run(settings: Settings, webhook: bool = False) -> None:
                 url_path=urlparse(settings.webhook_url).path.lstrip("/"),
                 webhook_url=settings.webhook_url,
                 secret_token=settings.webhook_secret,
-                allowed_updates=ALLOWED_UPDATES,
+                allowed_updates=list(ALLOWED_UPDATES),
             )
         else:
-            app.run_polling(allowed_updates=ALLOWED_UPDATES)
+            app.run_polling(allowed_updates=list(ALLOWED_UPDATES))
     except InvalidToken as exc:
         raise ConfigError(f"Telegram refused TELEGRAM_BOT_TOKEN ({exc}); copy it again from @BotFather") from exc
     except NetworkError as exc:
