@@ -5,44 +5,15 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Callable
-from html import unescape
-from html.parser import HTMLParser
 from typing import TextIO
 
 from bot.core import residents
 from bot.core.messages import Button, Inbound, Kind, Reply
+from bot.core.texts import plain
 from bot.db.engine import in_transaction
 from bot.runtime import Runtime
 
 CHANNEL = "console"
-BOLD, RESET = "\033[1m", "\033[0m"
-
-
-class _Plain(HTMLParser):
-    """Telegram HTML to terminal text: bold kept as ANSI bold when the terminal shows it."""
-
-    def __init__(self, ansi: bool) -> None:
-        super().__init__(convert_charrefs=True)
-        self.ansi = ansi
-        self.parts: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if self.ansi and tag in ("b", "strong"):
-            self.parts.append(BOLD)
-
-    def handle_endtag(self, tag: str) -> None:
-        if self.ansi and tag in ("b", "strong"):
-            self.parts.append(RESET)
-
-    def handle_data(self, data: str) -> None:
-        self.parts.append(data)
-
-
-def plain(html: str, ansi: bool = False) -> str:
-    parser = _Plain(ansi)
-    parser.feed(html)
-    parser.close()
-    return unescape("".join(parser.parts))
 
 
 def render(reply: Reply, out: TextIO, ansi: bool) -> list[Button]:

@@ -57,7 +57,7 @@ class Runtime:
             lang = supported(inbound.language_code, self.core.default_language)
             t = Texts(self.core.catalogs, lang)
             sorry = t("😕 Désolé, j'ai un petit problème. Pouvez-vous réessayer dans une minute ?")
-            return Reply(messages=[Outbound(sorry)], notice=sorry[:200], language=lang)
+            return Reply(messages=[Outbound(sorry)], notice=sorry[:200])
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -36,30 +36,25 @@ def postgres_admin_url() -> str | None:
     return None
 
 
+def _admin(admin_url: str, statement: str) -> None:
+    async def run() -> None:
+        engine = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
+        async with engine.connect() as conn:
+            await conn.execute(text(statement))
+        await engine.dispose()
+
+    asyncio.run(run())
+
+
 def _create_database(admin_url: str) -> str:
     """A fresh database per test, so PostgreSQL tests never see each other's rows."""
     name = f"tremplin_test_{uuid.uuid4().hex[:12]}"
-
-    async def create() -> None:
-        engine = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
-        async with engine.connect() as conn:
-            await conn.execute(text(f'CREATE DATABASE "{name}"'))
-        await engine.dispose()
-
-    asyncio.run(create())
+    _admin(admin_url, f'CREATE DATABASE "{name}"')
     return make_url(admin_url).set(database=name).render_as_string(hide_password=False)
 
 
 def _drop_database(admin_url: str, url: str) -> None:
-    name = make_url(url).database
-
-    async def drop() -> None:
-        engine = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
-        async with engine.connect() as conn:
-            await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await engine.dispose()
-
-    asyncio.run(drop())
+    _admin(admin_url, f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -32,7 +32,8 @@ def test_arabic_greeting_switch_to_french_survives_a_restart(api: StandIn, bot: 
     seen = amina.start()
     assert len(seen) == 2
     assert "Amina" in seen[0].text and ARABIC.search(seen[0].text)
-    assert seen[1].labels == [catalogs.gettext("ar", label) for label in ("✅ Oui, d'accord", "🙅 Non merci", "🌍 Langue")]
+    consent = ("✅ Oui, d'accord", "🙅 Non merci", "🌍 Langue")
+    assert seen[1].labels == [catalogs.gettext("ar", label) for label in consent]
     seen = amina.press(catalogs.gettext("ar", "✅ Oui, d'accord"))
     assert seen[0].text == catalogs.gettext("ar", "✅ Merci, c'est noté.") and not seen[0].buttons
     assert seen[1].text == catalogs.gettext("ar", "Que voulez-vous faire ? 👇")

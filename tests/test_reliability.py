@@ -13,9 +13,8 @@ from sqlalchemy.engine import make_url
 from bot.db.engine import make_sessions
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 async def test_a_briefly_locked_sqlite_database_is_waited_out(person, runtime, settings):
-    if not settings.database.startswith("sqlite"):
-        pytest.skip("SQLite's file lock only")
     await person("1").send("/start")
     path = make_url(settings.database).database
     locked = threading.Event()

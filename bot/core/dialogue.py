@@ -15,7 +15,7 @@ from types import MappingProxyType
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import SUPPORTED_LANGUAGES
-from bot.core import privacy, residents
+from bot.core import outreach, privacy, residents
 from bot.core.messages import Button, Inbound, Kind, Outbound, Reply
 from bot.core.territory import Territory
 from bot.core.texts import N_, Texts
@@ -75,7 +75,7 @@ class Dialogue:
         language = supported(inbound.language_code, self.core.default_language)
         resident, created = await residents.find_or_create(session, inbound.channel, inbound.user_id, language, now)
         t = Texts(self.core.catalogs, resident.language)
-        reply = Reply(language=resident.language)
+        reply = Reply()
         if inbound.kind is Kind.BUTTON:
             await self._press(session, resident, inbound, t, reply, now, created)
         elif inbound.kind is Kind.COMMAND:
@@ -87,7 +87,6 @@ class Dialogue:
         else:
             self._text(resident, t, reply)
         await self._seal(session, resident, reply)
-        reply.language = resident.language
         return reply
 
     # -- entry points --------------------------------------------------------------------------
@@ -104,9 +103,9 @@ class Dialogue:
     ) -> None:
         command = inbound.command
         if command == "start":
-            source = residents.parse_source(inbound.args, self.core.territory)
+            source = outreach.parse_source(inbound.args, self.core.territory)
             if source:
-                await residents.count_arrival(session, source, now)
+                await outreach.count_arrival(session, source, now)
                 if privacy.has_consent(resident):
                     resident.source = resident.source or source
                 elif resident.consent is None:
@@ -188,7 +187,6 @@ class Dialogue:
             reply.messages.append(Outbound(text, buttons, replace=True))
         elif action == "erase.yes" and resident.step == STEP_ERASE:
             await privacy.erase(session, resident)
-            resident.step = STEP_NEW
             text = t("🗑️ C'est fait : tout est effacé.\nPour revenir, envoyez /start.")
             reply.messages.append(Outbound(text, replace=True))
         else:
@@ -385,7 +383,7 @@ class Dialogue:
 
     async def _seal(self, session: AsyncSession, resident: Resident, reply: Reply) -> None:
         """Stamp this screen's number on every button, so older keyboards become stale."""
-        if resident.step == STEP_NEW and resident not in session:
+        if resident in session.deleted:
             return
         if not any(message.buttons for message in reply.messages):
             return

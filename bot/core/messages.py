@@ -65,4 +65,3 @@ class Reply:
 
     messages: list[Outbound] = field(default_factory=list)
     notice: str = ""
-    language: str = "fr"

@@ -39,7 +39,7 @@ def has_consent(resident: Resident) -> bool:
 
 async def erase(session: AsyncSession, resident: Resident) -> None:
     """Erase means gone: the row is deleted, not flagged."""
-    await session.execute(delete(Resident).where(Resident.id == resident.id))
+    await session.delete(resident)
 
 
 async def forget_inactive(session: AsyncSession, now: datetime, retention_days: int) -> int:

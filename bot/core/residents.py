@@ -1,23 +1,13 @@
-"""Who is talking to us, and where they came from."""
+"""Who is talking to us: one row per person and channel, holding their conversation state."""
 
 from __future__ import annotations
 
-import logging
-import re
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.territory import Territory
-from bot.db.models import OutreachArrival, Resident
-
-log = logging.getLogger(__name__)
-
-PAYLOAD_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-EVENT_PATTERN = re.compile(r"^ev-[a-z0-9][a-z0-9-]{0,40}$")
+from bot.db.models import Resident
 
 
 async def find(session: AsyncSession, channel: str, user_id: str) -> Resident | None:
@@ -46,50 +36,6 @@ async def find_or_create(
     session.add(resident)
     await session.flush()
     return resident, True
-
-
-def parse_source(payload: str, territory: Territory) -> str | None:
-    """Turn a deep-link payload into a source we trust; anything else is logged and dropped."""
-    payload = payload.strip()
-    if not payload:
-        return None
-    if not PAYLOAD_PATTERN.match(payload):
-        log.info("ignored malformed start payload %r", payload[:80])
-        return None
-    if payload.startswith("nb-") and territory.neighbourhood(payload[3:]) is not None:
-        return payload
-    if EVENT_PATTERN.match(payload):
-        return payload
-    log.info("ignored unknown start payload %r", payload)
-    return None
-
-
-async def count_arrival(session: AsyncSession, source: str, now: datetime) -> None:
-    """Count one arrival for an outreach link, with nothing that points back to the person."""
-    day = now.date()
-    values = {"source": source, "day": day, "count": 1}
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    if dialect == "postgresql":
-        pg = pg_insert(OutreachArrival).values(values)
-        await session.execute(
-            pg.on_conflict_do_update(
-                constraint="uq_outreach_arrivals_source_day", set_={"count": OutreachArrival.count + 1}
-            )
-        )
-    else:
-        lite = sqlite_insert(OutreachArrival).values(values)
-        await session.execute(
-            lite.on_conflict_do_update(index_elements=["source", "day"], set_={"count": OutreachArrival.count + 1})
-        )
-
-
-async def arrivals(session: AsyncSession) -> dict[str, int]:
-    """Total arrivals per source, for coordinators."""
-    rows = await session.execute(select(OutreachArrival.source, OutreachArrival.count))
-    totals: dict[str, int] = {}
-    for source, count in rows:
-        totals[source] = totals.get(source, 0) + count
-    return totals
 
 
 async def bump_screen(session: AsyncSession, resident: Resident) -> int:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from html import escape
+from html import escape, unescape
+from html.parser import HTMLParser
 
 from bot.i18n import RTL_LANGUAGES, Catalogs
 
 # First-strong isolate: a phone number or a Latin name inside Arabic keeps its own order on screen
 # ("04 65 71 00 00" would otherwise show its groups reversed).
 FSI, PDI = "\u2068", "\u2069"
+BOLD, RESET = "\033[1m", "\033[0m"
 
 
 def N_(message: str) -> str:
@@ -44,3 +46,30 @@ class Texts:
 
     def plural(self, singular: str, plural: str, n: int, **values: object) -> str:
         return self._fill(self.catalogs.ngettext(self.lang, singular, plural, n), {"n": n, **values})
+
+
+class _Plain(HTMLParser):
+    """Telegram HTML to terminal text: bold kept as ANSI bold when the terminal shows it."""
+
+    def __init__(self, ansi: bool) -> None:
+        super().__init__(convert_charrefs=True)
+        self.ansi = ansi
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.ansi and tag in ("b", "strong"):
+            self.parts.append(BOLD)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.ansi and tag in ("b", "strong"):
+            self.parts.append(RESET)
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def plain(html: str, ansi: bool = False) -> str:
+    parser = _Plain(ansi)
+    parser.feed(html)
+    parser.close()
+    return unescape("".join(parser.parts))

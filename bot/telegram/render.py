@@ -11,8 +11,8 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from telegram.constants import MessageLimit, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
-from bot.console import plain
 from bot.core.messages import Outbound, Reply
+from bot.core.texts import plain
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
