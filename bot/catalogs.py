@@ -17,9 +17,11 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
 from bot.config import SUPPORTED_LANGUAGES
+from bot.core.screening import load_screening
 
 KEYWORDS: Mapping[str, tuple[int, ...] | None] = MappingProxyType({"t": None, "N_": None, "plural": (1, 2)})
 METHOD_MAP = (("bot/**.py", "python"),)
+DATA_FILES = ("dialogues/screening.yml",)
 TAG = re.compile(r"</?[a-z][a-z0-9-]*[^>]*>")
 SLOT = re.compile(r"\{[a-z_]+\}")
 
@@ -30,6 +32,13 @@ def extract(root: Path) -> Catalog:
         root, list(METHOD_MAP), keywords=dict(KEYWORDS), comment_tags=("TRANSLATORS:",)
     ):
         template.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
+    for data_file in DATA_FILES:
+        path = root / data_file
+        if path.exists():
+            screening, _problems = load_screening(path)
+            for text in screening.texts():
+                if text:
+                    template.add(text, None, [(data_file, 0)])
     return template
 
 

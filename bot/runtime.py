@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.config import Settings
 from bot.core.dialogue import Core, Dialogue
 from bot.core.messages import Inbound, Outbound, Reply
-from bot.core.territory import load_territory
+from bot.core.screening import load_screening
+from bot.core.territory import ContentError, load_territory
 from bot.core.texts import Texts
 from bot.db.engine import in_transaction, make_engine, make_sessions
 from bot.db.migrate import upgrade
@@ -35,9 +36,15 @@ class Runtime:
         content = settings.content_dir
         catalogs = Catalogs(content / "locales", settings.default_language)
         territory = load_territory(content / "knowledge" / "territory.yml")
+        screening, problems = load_screening(content / "dialogues" / "screening.yml")
+        if problems:
+            raise ContentError(
+                f"dialogues/screening.yml has {len(problems)} problem(s), see `tremplin dialogues check`: {problems[0]}"
+            )
         core = Core(
             catalogs=catalogs,
             territory=territory,
+            screening=screening,
             default_language=settings.default_language,
             retention_days=settings.retention_days,
             **({"clock": clock} if clock is not None else {}),

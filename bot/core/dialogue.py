@@ -15,8 +15,11 @@ from types import MappingProxyType
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import SUPPORTED_LANGUAGES
-from bot.core import outreach, privacy, residents
+from bot.core import outreach, privacy, residents, screening_runs
 from bot.core.messages import Button, Inbound, Kind, Outbound, Reply
+from bot.core.screening import Screening
+from bot.core.screening_flow import STEP as STEP_SCREENING
+from bot.core.screening_flow import ScreeningFlow
 from bot.core.territory import Territory
 from bot.core.texts import N_, Texts
 from bot.db.models import Resident
@@ -32,7 +35,6 @@ STEP_ERASE = "erase"
 # Menu entries whose feature is still to come: action -> (label, what to say meanwhile).
 UPCOMING: Mapping[str, str] = MappingProxyType(
     {
-        "m.screen": N_("🧭 Le petit questionnaire « Êtes-vous prêt à entreprendre ? » arrive bientôt ici."),
         "m.sessions": N_("📅 Bientôt, vous pourrez réserver ici une réunion d'information gratuite."),
         "m.ask": N_("❓ Bientôt, je pourrai répondre ici à vos questions écrites."),
         "m.human": N_("🙋 Bientôt, vous pourrez écrire ici à un conseiller."),
@@ -54,6 +56,7 @@ class Core:
 
     catalogs: Catalogs
     territory: Territory
+    screening: Screening | None = None
     default_language: str = "fr"
     retention_days: int = 730
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
@@ -69,6 +72,7 @@ class Dialogue:
 
     def __init__(self, core: Core) -> None:
         self.core = core
+        self.flow = ScreeningFlow(core.screening, core.catalogs) if core.screening is not None else None
 
     async def handle(self, session: AsyncSession, inbound: Inbound) -> Reply:
         now = self.core.clock()
@@ -83,7 +87,9 @@ class Dialogue:
         elif created:
             self._welcome(resident, inbound, t, reply)
         elif inbound.kind is Kind.MEDIA:
-            self._media(resident, inbound, t, reply)
+            await self._media(session, resident, inbound, t, reply, now)
+        elif resident.step == STEP_SCREENING and self.flow is not None:
+            await self.flow.typed(session, resident, inbound.text, t, reply, now)
         else:
             self._text(resident, t, reply)
         await self._seal(session, resident, reply)
@@ -125,6 +131,8 @@ class Dialogue:
             self._languages(t, reply)
         elif command == "help":
             self._help(t, reply, now)
+        elif command == "back" and resident.step == STEP_SCREENING and self.flow is not None:
+            await self.flow.back(session, resident, t, reply, now)
         else:
             reply.messages.append(Outbound(t("Je ne connais pas cette commande. Voici le menu 👇")))
             self._menu(resident, t, reply, attach=True)
@@ -154,8 +162,12 @@ class Dialogue:
         elif action.startswith("lang.") and action[5:] in SUPPORTED_LANGUAGES:
             self._set_language(resident, action[5:], inbound, reply)
         elif action == "ok" and resident.consent != privacy.CONSENT_YES:
+            then = resident.step_data.get("then")
             privacy.accept(resident, now, inbound.first_name)
             resident.step = STEP_MENU
+            if then == "screening" and self.flow is not None:
+                await self.flow.start(session, resident, t, reply, now)
+                return
             reply.messages.append(Outbound(t("✅ Merci, c'est noté."), replace=True))
             self._menu(resident, t, reply)
         elif action == "no" and resident.step == STEP_CONSENT:
@@ -163,12 +175,23 @@ class Dialogue:
             resident.step = STEP_MENU
             reply.messages.append(Outbound(self._declined_text(t), replace=True))
             self._menu(resident, t, reply)
+        elif action == "m.screen" and self.flow is not None:
+            if privacy.has_consent(resident):
+                await self.flow.open(session, resident, t, reply, now)
+            else:
+                resident.step_data = {"then": "screening"}
+                text = t("🔒 Pour garder vos réponses, j'ai besoin de votre accord.") + "\n\n" + self._consent_text(t)
+                buttons = ((Button(t("✅ Oui, d'accord"), "ok"),), self._back(t))
+                reply.messages.append(Outbound(text, buttons, replace=True))
+        elif action.startswith("s.") and self.flow is not None:
+            if not await self.flow.press(session, resident, action, t, reply, now):
+                reply.notice = t("Ce bouton n'est plus actif. Envoyez /menu pour le menu.")
         elif action in UPCOMING:
             text = t(UPCOMING[action]) + "\n\n" + t("En attendant, une personne peut vous aider :")
             text += "\n\n" + self._contact_block(t, now)
             reply.messages.append(Outbound(text, (self._back(t),), replace=True))
         elif action == "data":
-            self._my_data(resident, t, reply)
+            await self._my_data(session, resident, t, reply)
         elif action == "data.agree" and not privacy.has_consent(resident):
             resident.step = STEP_CONSENT
             reply.messages.append(Outbound(self._consent_text(t), self._consent_buttons(t), replace=True))
@@ -294,6 +317,7 @@ class Dialogue:
                 "",
                 t("/menu : le menu"),
                 t("/language : changer de langue"),
+                t("/back : revenir à la question d'avant"),
                 t("/help : cette aide"),
                 "",
                 t("Pour parler à une personne :"),
@@ -323,7 +347,7 @@ class Dialogue:
                 )
         return "\n".join(lines)
 
-    def _my_data(self, resident: Resident, t: Texts, reply: Reply) -> None:
+    async def _my_data(self, session: AsyncSession, resident: Resident, t: Texts, reply: Reply) -> None:
         if resident.consent == privacy.CONSENT_YES and resident.consent_at is not None:
             consent = t("oui, depuis le {day}", day=format_day(resident.consent_at, t.lang))
         elif resident.consent == privacy.CONSENT_NO:
@@ -338,6 +362,7 @@ class Dialogue:
             t("Prénom : {name}", name=resident.first_name or "—"),
             t("Lien utilisé : {source}", source=self._source_name(resident.source, t)),
             t("Premier message : {day}", day=format_day(resident.created_at, t.lang)),
+            t("Questionnaires : {count}", count=await screening_runs.runs_count(session, resident)),
             "",
             t("Pourquoi ? Pour vous guider et pour vous rappeler vos rendez-vous."),
             t("Rien n'est vendu. Rien n'est donné à d'autres sans vous le demander."),
@@ -359,13 +384,19 @@ class Dialogue:
                 return t("le lien du quartier {name}", name=place.name)
         return t("le lien d'un événement")
 
-    def _media(self, resident: Resident, inbound: Inbound, t: Texts, reply: Reply) -> None:
+    async def _media(
+        self, session: AsyncSession, resident: Resident, inbound: Inbound, t: Texts, reply: Reply, now: datetime
+    ) -> None:
         if inbound.media == "voice":
             text = t("🎤 Je ne peux pas encore écouter les messages vocaux. Pouvez-vous écrire, même avec des fautes ?")
         elif inbound.media == "sticker":
             text = t("😊 Merci !")
         else:
             text = t("📎 Je ne peux pas encore lire les photos ni les fichiers. Pouvez-vous écrire votre message ?")
+        if resident.step == STEP_SCREENING and self.flow is not None:
+            reply.messages.append(Outbound(text))
+            await self.flow.resume(session, resident, t, reply, now)
+            return
         reply.messages.append(Outbound(text + "\n" + t("Ou choisissez dans le menu 👇")))
         self._menu(resident, t, reply, attach=True)
 

@@ -60,8 +60,9 @@ class Reply:
     """The core's answer to one inbound event.
 
     `notice` is the short text for the button press acknowledgement; every press gets one answer,
-    even an empty one, so the button stops spinning.
+    even an empty one, so the button stops spinning; `alert` shows it as a box the person closes.
     """
 
     messages: list[Outbound] = field(default_factory=list)
     notice: str = ""
+    alert: bool = False

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, Date, DateTime, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -62,3 +62,43 @@ class OutreachArrival(Base):
     source: Mapped[str] = mapped_column(String(64))
     day: Mapped[date] = mapped_column(Date)
     count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ScreeningRun(Base):
+    """One pass through the questionnaire; a new screening starts a new run, older ones stay."""
+
+    __tablename__ = "screening_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"), index=True)
+    version: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    outcome: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+
+
+class ScreeningAnswer(Base):
+    """Every answer given, with its time; a changed answer adds a row, the latest one counts."""
+
+    __tablename__ = "screening_answers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("screening_runs.id", ondelete="CASCADE"), index=True)
+    question: Mapped[str] = mapped_column(String(16))
+    answer: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str | None] = mapped_column(Text, default=None)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ParkedMessage(Base):
+    """Something a resident typed in the middle of a flow, kept so it is answered later, not lost."""
+
+    __tablename__ = "parked_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"), index=True)
+    context: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

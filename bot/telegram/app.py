@@ -48,7 +48,7 @@ class TelegramBot:
         finally:
             typing.cancel()
         if query is not None:
-            await self._answer(update, reply.notice)
+            await self._answer(update, reply.notice, reply.alert)
         pressed = query.message.message_id if query is not None and query.message is not None else None
         try:
             await Renderer(context.bot, chat_id).show(reply, pressed)
@@ -64,13 +64,15 @@ class TelegramBot:
         except TelegramError as exc:
             log.info("typing indicator not shown: %s", exc)
 
-    async def _answer(self, update: Update, notice: str) -> None:
+    async def _answer(self, update: Update, notice: str, alert: bool = False) -> None:
         """Every press is answered at once, so the button stops spinning on the phone."""
         query = update.callback_query
         if query is None:
             return
         try:
-            await with_retries(lambda: query.answer(notice[:200] or None), "answerCallbackQuery")
+            await with_retries(
+                lambda: query.answer(notice[:200] or None, show_alert=alert and bool(notice)), "answerCallbackQuery"
+            )
         except TelegramError as exc:
             log.info("button press not acknowledged: %s", exc)
 

@@ -1,0 +1,119 @@
+"""Screening runs in the database: answers with their time, history kept, and parked messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.screening import Answers, Outcome, Screening
+from bot.db.models import ParkedMessage, Resident, ScreeningAnswer, ScreeningRun
+
+
+async def open_run(session: AsyncSession, resident: Resident) -> ScreeningRun | None:
+    """The unfinished run a resident can resume, if any."""
+    result = await session.execute(
+        select(ScreeningRun)
+        .where(ScreeningRun.resident_id == resident.id, ScreeningRun.finished_at.is_(None))
+        .order_by(ScreeningRun.id.desc())
+        .limit(1)
+    )
+    return result.scalar_one_or_none()
+
+
+async def get_run(session: AsyncSession, resident: Resident, run_id: int) -> ScreeningRun | None:
+    run = await session.get(ScreeningRun, run_id)
+    return run if run is not None and run.resident_id == resident.id else None
+
+
+async def start_run(session: AsyncSession, resident: Resident, screening: Screening, now: datetime) -> ScreeningRun:
+    """A new run; an unfinished older one is closed without outcome, and stays in the history."""
+    previous = await open_run(session, resident)
+    if previous is not None:
+        previous.finished_at = now
+    run = ScreeningRun(resident_id=resident.id, version=screening.version, started_at=now, updated_at=now)
+    session.add(run)
+    await session.flush()
+    return run
+
+
+async def answers(session: AsyncSession, run: ScreeningRun) -> dict[str, tuple[str, str | None]]:
+    """The latest answer to each question of a run."""
+    result = await session.execute(
+        select(ScreeningAnswer).where(ScreeningAnswer.run_id == run.id).order_by(ScreeningAnswer.id)
+    )
+    return {row.question: (row.answer, row.value) for row in result.scalars()}
+
+
+async def record(
+    session: AsyncSession, run: ScreeningRun, question: str, answer: str, value: str | None, now: datetime
+) -> None:
+    session.add(ScreeningAnswer(run_id=run.id, question=question, answer=answer, value=value, answered_at=now))
+    run.updated_at = now
+    await session.flush()
+
+
+def finish(run: ScreeningRun, given: Answers, outcome: Outcome, now: datetime) -> None:
+    run.finished_at = now
+    run.updated_at = now
+    run.outcome = {
+        "steps": [step.id for step in outcome.steps],
+        "alternative": outcome.alternative,
+        "answers": {qid: list(value) for qid, value in given.items()},
+    }
+
+
+async def runs_count(session: AsyncSession, resident: Resident) -> int:
+    count = await session.scalar(
+        select(func.count()).select_from(ScreeningRun).where(ScreeningRun.resident_id == resident.id)
+    )
+    return int(count or 0)
+
+
+async def latest_finished(session: AsyncSession, resident: Resident) -> ScreeningRun | None:
+    result = await session.execute(
+        select(ScreeningRun)
+        .where(ScreeningRun.resident_id == resident.id, ScreeningRun.outcome.is_not(None))
+        .order_by(ScreeningRun.finished_at.desc(), ScreeningRun.id.desc())
+        .limit(1)
+    )
+    return result.scalar_one_or_none()
+
+
+async def park(session: AsyncSession, resident: Resident, context: str, text: str, now: datetime) -> None:
+    session.add(ParkedMessage(resident_id=resident.id, context=context, text=text[:4000], created_at=now))
+    await session.flush()
+
+
+async def parked_since(session: AsyncSession, resident: Resident, context: str, since: datetime) -> list[str]:
+    result = await session.execute(
+        select(ParkedMessage.text)
+        .where(
+            ParkedMessage.resident_id == resident.id,
+            ParkedMessage.context == context,
+            ParkedMessage.created_at >= since,
+        )
+        .order_by(ParkedMessage.id)
+    )
+    return list(result.scalars())
+
+
+@dataclass(frozen=True)
+class CardLine:
+    question: str
+    label: str | None
+    typed: str | None
+
+
+def card_lines(screening: Screening, given: Answers) -> list[CardLine]:
+    """Question and answer pairs in questionnaire order, for the counsellors' summary card."""
+    lines = []
+    for question in screening.questions:
+        value = given.get(question.id)
+        if value is None:
+            continue
+        chosen = question.answer(value[0])
+        lines.append(CardLine(question.text, chosen.label if chosen is not None else None, value[1]))
+    return lines
