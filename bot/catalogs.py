@@ -113,3 +113,22 @@ def check(root: Path) -> dict[str, list[str]]:
         missing = [f"missing: {m.id!r}" for m in template if m.id and m.id not in catalog]
         result[lang] = missing + problems(catalog)
     return result
+
+
+def untranslated(root: Path, texts: list[str]) -> dict[str, list[str]]:
+    """For each language, the given message ids that a resident would see in French instead."""
+    result: dict[str, list[str]] = {}
+    for lang in SUPPORTED_LANGUAGES:
+        path = root / "locales" / lang / "LC_MESSAGES" / "messages.po"
+        catalog = Catalog(locale=lang)
+        if path.exists():
+            with path.open("rb") as fh:
+                catalog = read_po(fh, locale=lang)
+        missing = []
+        for text in dict.fromkeys(texts):
+            message = catalog.get(text)
+            french_reference = lang == "fr" and message is not None
+            if not french_reference and (message is None or message.fuzzy or not _translated(message)):
+                missing.append(text)
+        result[lang] = missing
+    return result

@@ -26,6 +26,11 @@ def _parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database tasks")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply the migrations (run and chat do it by themselves)")
+    dialogues = sub.add_parser("dialogues", help="dialogue content in dialogues/")
+    dialogues_sub = dialogues.add_subparsers(dest="dialogues_command", required=True)
+    check = dialogues_sub.add_parser("check", help="validate dialogues/screening.yml and its translations")
+    check.add_argument("--file", type=Path, help="another screening file to check")
+    dialogues_sub.add_parser("rasa-domain", help="print the Rasa domain of the screening form")
     i18n = sub.add_parser("i18n", help="translation catalogs")
     i18n_sub = i18n.add_subparsers(dest="i18n_command", required=True)
     i18n_sub.add_parser("update", help="extract texts from the code and merge them into every catalog")
@@ -64,6 +69,32 @@ def _i18n(action: str, root: Path) -> int:
     return 1 if failures else 0
 
 
+def _check_dialogues(path: Path, root: Path) -> int:
+    """Print every problem with where it is; exit 1 if there is any."""
+    from bot import catalogs
+    from bot.core.screening import load_screening
+
+    screening, problems = load_screening(path)
+    for lang, missing in catalogs.untranslated(root, [t for t in screening.texts() if t]).items():
+        problems += [f"{path.name}: not translated in {lang}: {text[:70]!r}" for text in missing]
+    for line in problems:
+        print(line)
+    print(f"{path.name}: {'ok' if not problems else f'{len(problems)} problem(s)'}")
+    return 1 if problems else 0
+
+
+def _rasa_domain(path: Path, root: Path) -> int:
+    from bot.actions.domain import rasa_domain_yaml
+    from bot.core.screening import load_screening
+    from bot.i18n import Catalogs
+
+    screening, problems = load_screening(path)
+    if problems:
+        raise ContentError(f"{path.name}: {problems[0]}")
+    print(rasa_domain_yaml(screening, Catalogs(root / "locales")), end="")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -73,6 +104,11 @@ def main(argv: list[str] | None = None) -> int:
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         )
         logging.getLogger("httpx").setLevel(logging.WARNING)
+        if args.command == "dialogues":
+            default = settings.content_dir / "dialogues" / "screening.yml"
+            if args.dialogues_command == "rasa-domain":
+                return _rasa_domain(default, settings.content_dir)
+            return _check_dialogues(args.file or default, settings.content_dir)
         if args.command == "i18n":
             return _i18n(args.i18n_command, settings.content_dir)
         if args.command == "run":

@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
+from bot.core import residents
 from bot.core.dialogue import Core, Dialogue
 from bot.core.messages import Inbound, Outbound, Reply
 from bot.core.screening import load_screening
@@ -65,6 +66,15 @@ class Runtime:
             t = Texts(self.core.catalogs, lang)
             sorry = t("😕 Désolé, j'ai un petit problème. Pouvez-vous réessayer dans une minute ?")
             return Reply(messages=[Outbound(sorry)], notice=sorry[:200])
+
+    async def remember_keyboard(self, inbound: Inbound, message_id: str) -> None:
+        try:
+            await in_transaction(
+                self.sessions,
+                lambda s: residents.remember_keyboard(s, inbound.channel, inbound.user_id, message_id),
+            )
+        except Exception:
+            log.warning("could not remember the keyboard message of %s:%s", inbound.channel, inbound.user_id)
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.config import PROJECT_ROOT, Settings
 from bot.core.messages import Inbound, Kind, Outbound, Reply
+from bot.i18n import supported
 from bot.runtime import Runtime
 from tests.botprocess import BotProcess
 from tests.standin import StandIn
@@ -162,9 +163,12 @@ class Person:
         return []
 
     async def press(self, label: str) -> list[Outbound]:
-        for shown, data in self.buttons():
-            if shown == label or shown.startswith(label):
-                return await self._do(Kind.BUTTON, data=data)
+        """Press by the label shown, or by its French original (then in the person's language)."""
+        translated = self.runtime.core.catalogs.gettext(supported(self.language_code), label)
+        for wanted in dict.fromkeys((label, translated)):
+            for shown, data in self.buttons():
+                if shown == wanted or shown.startswith(wanted):
+                    return await self._do(Kind.BUTTON, data=data)
         raise AssertionError(f"no button {label!r}; visible: {[b for b, _ in self.buttons()]}")
 
     async def press_data(self, data: str) -> list[Outbound]:

@@ -418,6 +418,7 @@ class Dialogue:
             return
         if not any(message.buttons for message in reply.messages):
             return
+        reply.old_keyboard = resident.keyboard_message
         screen = await residents.bump_screen(session, resident)
         reply.messages = [
             replace(

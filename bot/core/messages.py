@@ -61,8 +61,11 @@ class Reply:
 
     `notice` is the short text for the button press acknowledgement; every press gets one answer,
     even an empty one, so the button stops spinning; `alert` shows it as a box the person closes.
+    `old_keyboard` is the message that holds the keyboard shown before: once a newer keyboard is
+    shown, the adapter removes it, so only one set of buttons is ever alive.
     """
 
     messages: list[Outbound] = field(default_factory=list)
     notice: str = ""
     alert: bool = False
+    old_keyboard: str | None = None

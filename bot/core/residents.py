@@ -49,3 +49,12 @@ async def set_language(session: AsyncSession, channel: str, user_id: str, langua
     """Used by the terminal chat's --lang, so a returning tester sees the language they asked for."""
     resident, _ = await find_or_create(session, channel, user_id, language, now)
     resident.language = language
+
+
+async def remember_keyboard(session: AsyncSession, channel: str, user_id: str, message_id: str) -> None:
+    """The adapter tells which message now holds the live keyboard, to retire it later."""
+    await session.execute(
+        update(Resident)
+        .where(Resident.channel == channel, Resident.external_id == user_id)
+        .values(keyboard_message=message_id)
+    )

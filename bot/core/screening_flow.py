@@ -26,7 +26,7 @@ ACTION_BUTTONS = {
 }
 
 
-def _plain_words(text: str) -> str:
+def plain_words(text: str) -> str:
     """Lower case, no accents, no emoji or punctuation: "🏘️ Oui" and "oui" compare equal."""
     text = unicodedata.normalize("NFKD", text.lower())
     text = "".join(c for c in text if not unicodedata.combining(c))
@@ -145,8 +145,8 @@ class ScreeningFlow:
             await screening_runs.record(session, run, question.id, TYPED, value, now)
             await self._next(session, resident, run, t, reply, now, replace=False)
             return
-        words = _plain_words(text)
-        match = next((a for a in question.answers if words and _plain_words(t(a.label)) == words), None)
+        words = plain_words(text)
+        match = next((a for a in question.answers if words and plain_words(t(a.label)) == words), None)
         if match is not None:
             await screening_runs.record(session, run, question.id, match.id, None, now)
             await self._next(session, resident, run, t, reply, now, replace=False)
@@ -218,9 +218,8 @@ class ScreeningFlow:
         resident.step = STEP
         resident.step_data = {"run": run.id, "q": question.id}
         order = [q.id for q in self.screening.questions]
-        number = 1 + sum(
-            1 for q in self.screening.questions if q.id in given and order.index(q.id) < order.index(question.id)
-        )
+        asked = self.screening.relevant(given)
+        number = 1 + sum(1 for qid in asked if order.index(qid) < order.index(question.id))
         parts = []
         if intro:
             parts.append(t(self.screening.intro, count=len(self.screening.questions)))

@@ -48,6 +48,7 @@ class Resident(Base):
     step: Mapped[str] = mapped_column(String(32), default="new")
     step_data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     screen: Mapped[int] = mapped_column(Integer, default=0)
+    keyboard_message: Mapped[str | None] = mapped_column(String(32), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 

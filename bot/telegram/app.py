@@ -51,7 +51,9 @@ class TelegramBot:
             await self._answer(update, reply.notice, reply.alert)
         pressed = query.message.message_id if query is not None and query.message is not None else None
         try:
-            await Renderer(context.bot, chat_id).show(reply, pressed)
+            live = await Renderer(context.bot, chat_id).show(reply, pressed)
+            if live is not None:
+                await self.runtime.remember_keyboard(inbound, str(live))
         except Undeliverable as exc:
             log.info("resident %s cannot be reached: %s", inbound.user_id, exc)
 

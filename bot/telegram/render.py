@@ -105,10 +105,14 @@ class Renderer:
 
             return await with_retries(raw, "sendMessage")
 
-    async def send(self, message: Outbound) -> None:
+    async def send(self, message: Outbound) -> int:
+        """Send (in pieces if long); returns the id of the last piece, the one with the buttons."""
         pieces = split(message.text)
+        sent = None
         for i, piece in enumerate(pieces):
-            await self._send(piece, keyboard(message) if i == len(pieces) - 1 else None)
+            sent = await self._send(piece, keyboard(message) if i == len(pieces) - 1 else None)
+        assert sent is not None
+        return sent.message_id
 
     async def edit(self, message_id: int, message: Outbound) -> bool:
         """Edit in place; False when the message can no longer be edited, so the caller sends anew."""
@@ -144,14 +148,28 @@ class Renderer:
         except BadRequest as exc:
             log.info("keyboard of message %s not removed: %s", message_id, exc)
 
-    async def show(self, reply: Reply, pressed: int | None = None) -> None:
-        """Show the reply; `pressed` is the message whose button was tapped, if any."""
+    async def show(self, reply: Reply, pressed: int | None = None) -> int | None:
+        """Show the reply; `pressed` is the message whose button was tapped, if any.
+
+        Returns the id of the message that now holds the live keyboard, if the reply showed one.
+        """
         replaced = False
+        live: int | None = None
         for message in reply.messages:
+            shown: int
             if message.replace and pressed is not None and not replaced:
                 replaced = True
                 if await self.edit(pressed, message):
-                    continue
-            await self.send(message)
+                    shown = pressed
+                else:
+                    shown = await self.send(message)
+            else:
+                shown = await self.send(message)
+            if message.buttons:
+                live = shown
         if pressed is not None and reply.messages and not replaced:
             await self.drop_keyboard(pressed)
+        old = int(reply.old_keyboard) if reply.old_keyboard and reply.old_keyboard.isdigit() else None
+        if live is not None and old is not None and old not in (live, pressed):
+            await self.drop_keyboard(old)
+        return live

@@ -1,4 +1,4 @@
-"""Screening runs and answers, and messages parked during a flow.
+"""Screening runs and answers, messages parked during a flow, the message holding the live keyboard.
 
 Revision ID: 0002
 Revises: 0001
@@ -17,6 +17,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("residents") as batch:
+        batch.add_column(sa.Column("keyboard_message", sa.String(32), nullable=True))
     op.create_table(
         "screening_runs",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -54,3 +56,5 @@ def downgrade() -> None:
     op.drop_table("parked_messages")
     op.drop_table("screening_answers")
     op.drop_table("screening_runs")
+    with op.batch_alter_table("residents") as batch:
+        batch.drop_column("keyboard_message")

@@ -1,0 +1,212 @@
+"""The screening through the core: every resident gets an honest, kind orientation, never a grade."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.db.models import ParkedMessage, ScreeningAnswer, ScreeningRun
+from tests import screening_paths as paths
+
+OPEN = "🧭 Où en est mon projet ?"
+
+
+async def ready(person, uid: str, **kwargs):  # type: ignore[no-untyped-def]
+    someone = person(uid, **kwargs)
+    await someone.send("/start")
+    await someone.press("✅ Oui, d'accord")
+    return someone
+
+
+async def walk(someone, answers):  # type: ignore[no-untyped-def]
+    seen = []
+    for step in answers:
+        if isinstance(step, tuple):
+            seen = await someone.send(step[1])
+        else:
+            seen = await someone.press(step)
+    return seen
+
+
+def step_ids(runtime, summary_text: str) -> list[str]:
+    steps = runtime.core.screening.steps
+    found = [(summary_text.find(s.text), sid) for sid, s in steps.items() if s.text in summary_text]
+    return [sid for _, sid in sorted(found)]
+
+
+@pytest.mark.parametrize("path", sorted(paths.EXPECTED_STEPS))
+async def test_each_resident_gets_fitting_next_steps(person, runtime, path):
+    someone = await ready(person, "1", first_name="Sam")
+    await someone.press(OPEN)
+    seen = await walk(someone, getattr(paths, path))
+    summary = seen[-1]
+    assert summary.text.startswith("🧭 <b>Merci Sam !</b>")
+    assert step_ids(runtime, summary.text) == paths.EXPECTED_STEPS[path]
+    for word in ("échec", "échoué", "pas assez", "note", "score", "/20", "%"):
+        assert word not in summary.text.lower(), word
+
+
+async def test_honest_alternative_is_said_kindly(person):
+    moussa = await ready(person, "2")
+    await moussa.press(OPEN)
+    summary = (await walk(moussa, paths.RESTAURANT_NEVER_COOKED))[-1]
+    assert "Pour l'instant, voici ce qui peut vous aider le plus" in summary.text
+    assert "immersion" in summary.text
+
+
+async def test_little_money_is_reassured_and_next_step_buttons_are_offered(person):
+    karim = await ready(person, "3")
+    await karim.press(OPEN)
+    summary = (await walk(karim, paths.QPV_JOBSEEKER_NO_MONEY))[-1]
+    assert "moins de 5 000 €" in summary.text
+    labels = [b.label for row in summary.buttons for b in row]
+    assert labels == ["📅 Réunions d'information", "🔄 Refaire le questionnaire", "⬅️ Menu"]
+
+
+async def test_buttons_edit_the_question_in_place_and_the_summary_is_new(person):
+    sofia = await ready(person, "4")
+    seen = await sofia.press(OPEN)
+    assert seen[0].replace and "Question 1" in seen[0].text and "3 minutes" in seen[0].text
+    seen = await sofia.press("🛠️ Je prépare mon projet")
+    assert seen[0].replace and "Question 2" in seen[0].text
+    seen = await walk(sofia, paths.EMPLOYED_READY[1:])
+    assert seen[0].text == "✅ Merci, c'est fini !" and seen[0].replace
+    assert not seen[-1].replace
+
+
+async def test_stopping_half_way_and_resuming_two_days_later(person, clock):
+    olena = await ready(person, "5", language_code="fr")
+    await olena.press(OPEN)
+    await walk(olena, paths.TEEN[:5])
+    await olena.send("/menu")
+    clock.now += timedelta(days=2)
+    seen = await olena.press(OPEN)
+    assert "Vous aviez commencé le questionnaire le mardi 24 novembre" in seen[0].text
+    seen = await olena.press("▶️ Continuer")
+    assert "Question 6" in seen[0].text and "argent" in seen[0].text
+    summary = (await walk(olena, paths.TEEN[5:]))[-1]
+    assert "coopérative jeunesse" in summary.text
+
+
+async def test_restarting_keeps_the_history(person, runtime):
+    ali = await ready(person, "6")
+    await ali.press(OPEN)
+    await walk(ali, paths.TEEN)
+    await ali.press("🔄 Refaire le questionnaire")
+    await walk(ali, paths.EMPLOYED_READY)
+    async with runtime.sessions() as session:
+        runs = (await session.execute(select(ScreeningRun).order_by(ScreeningRun.id))).scalars().all()
+        answers = await session.scalar(select(func.count()).select_from(ScreeningAnswer))
+    assert len(runs) == 2 and all(r.outcome is not None for r in runs)
+    assert runs[0].outcome["steps"][0] == "youth_coop" and runs[1].outcome["steps"][0] == "counsellor"
+    assert answers == len(paths.TEEN) + len(paths.EMPLOYED_READY)
+
+
+async def test_back_changes_the_previous_answer(person, runtime):
+    lina = await ready(person, "7")
+    await lina.press(OPEN)
+    await lina.press("💡 J'ai une idée")
+    await lina.send("coiffure")
+    seen = await lina.send("/back")
+    assert "Question 2" in seen[-1].text and "Votre réponse : coiffure" in seen[-1].text
+    await lina.send("coiffure à domicile")
+    seen = await lina.press("↩️ Retour")
+    assert "Question 2" in seen[0].text
+    seen = await lina.press("↩️ Retour")
+    assert "Question 1" in seen[0].text and "Votre réponse : 💡 J'ai une idée" in seen[0].text
+    seen = await lina.press("💭 Pas encore d'idée")
+    assert "Question 2" in seen[0].text and "Pourquoi voulez-vous" in seen[0].text  # activity no longer asked
+
+
+async def test_typed_answers_are_checked_kindly(person):
+    yusuf = await ready(person, "8")
+    await yusuf.press(OPEN)
+    await walk(yusuf, paths.EMPLOYED_READY[:8])
+    for wrong in ("abc", "300", "", "-5", "3 4"):
+        if not wrong:
+            continue
+        seen = await yusuf.send(wrong)
+        assert seen[0].text.startswith("⚠️ Je n'ai pas compris") and "Question 9" in seen[1].text
+    seen = await yusuf.send("41 ans")
+    assert "Question 10" in seen[0].text
+
+
+async def test_a_question_typed_mid_way_is_parked_then_recalled(person, runtime):
+    amina = await ready(person, "9")
+    await amina.press(OPEN)
+    await walk(amina, paths.QPV_JOBSEEKER_NO_MONEY[:5])
+    seen = await amina.send("je perds mon chômage si je crée ?")
+    assert "J'ai noté votre message" in seen[0].text and "Question 6" in seen[1].text
+    seen = await amina.send("non")  # the words of a button work too... when they fit the question
+    assert "J'ai noté" in seen[0].text
+    summary = (await walk(amina, paths.QPV_JOBSEEKER_NO_MONEY[5:]))[-1]
+    assert "« je perds mon chômage si je crée ? »" in summary.text
+    async with runtime.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(ParkedMessage)) == 2
+
+
+async def test_typing_a_button_label_answers(person):
+    omar = await ready(person, "10")
+    await omar.press(OPEN)
+    seen = await omar.send("j'ai une idee")
+    assert "Question 2" in seen[0].text
+
+
+async def test_why_is_shown_as_an_alert_and_changes_nothing(person):
+    rania = await ready(person, "11")
+    await rania.press(OPEN)
+    seen = await rania.press("❔ Pourquoi ?")
+    assert seen == [] and rania.last_reply.alert and "par où commencer" in rania.notice
+    seen = await rania.press("💡 J'ai une idée")
+    assert "Question 2" in seen[0].text
+
+
+async def test_without_consent_the_screening_asks_for_it_first(person, runtime):
+    sam = person("12")
+    await sam.send("/start")
+    await sam.press("🙅 Non merci")
+    seen = await sam.press(OPEN)
+    assert "j'ai besoin de votre accord" in seen[0].text
+    seen = await sam.press("✅ Oui, d'accord")
+    assert "Question 1" in seen[0].text
+
+
+async def test_stickers_and_menu_during_the_screening(person):
+    nour = await ready(person, "13")
+    await nour.press(OPEN)
+    await nour.press("💡 J'ai une idée")
+    seen = await nour.send_media("voice")
+    assert "vocaux" in seen[0].text and "Question 2" in seen[1].text
+    seen = await nour.send("/menu")
+    assert seen[0].text == "Que voulez-vous faire ? 👇"
+
+
+async def test_my_data_counts_questionnaires_and_erase_removes_them(person, runtime):
+    ines = await ready(person, "14")
+    await ines.press(OPEN)
+    await walk(ines, paths.TEEN)
+    seen = await ines.press("⬅️ Menu")
+    seen = await ines.press("🔒 Mes données")
+    assert "Questionnaires : 1" in seen[0].text
+    await ines.press("🗑️ Tout effacer")
+    await ines.press("🗑️ Oui, tout effacer")
+    async with runtime.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(ScreeningRun)) == 0
+        assert await session.scalar(select(func.count()).select_from(ScreeningAnswer)) == 0
+
+
+async def test_counsellors_get_a_french_summary_card(person, runtime):
+    amina = await ready(person, "15", language_code="ar")
+    await amina.press(OPEN)
+    await walk(amina, paths.QPV_JOBSEEKER_NO_MONEY)
+    async with runtime.sessions() as session:
+        run = (await session.execute(select(ScreeningRun))).scalar_one()
+    flow = runtime.dialogue.flow
+    given = {qid: tuple(v) for qid, v in run.outcome["answers"].items()}
+    card = flow.card(given, runtime.core.screening.outcome(given), run.finished_at)
+    assert card.startswith("<b>Questionnaire du mardi 24 novembre</b>")
+    assert "• Où en est votre projet ? → 💡 J'ai une idée" in card
+    assert "→ food truck" in card and "→ 38" in card
+    assert "CitésLab" in card
