@@ -47,8 +47,8 @@ class Walker:
 
 
 def proposed(text: str, lang: str, catalogs: Catalogs, steps: dict[str, str]) -> list[str]:
-    found = [(text.find(catalogs.gettext(lang, t)), sid) for sid, t in steps.items() if catalogs.gettext(lang, t) in text]
-    return [sid for _, sid in sorted(found)]
+    where = {sid: text.find(catalogs.gettext(lang, step)) for sid, step in steps.items()}
+    return [sid for sid, at in sorted(where.items(), key=lambda item: item[1]) if at >= 0]
 
 
 @pytest.mark.parametrize(
