@@ -66,3 +66,13 @@ def test_chat_remembers_the_conversation_and_switches_language(tmp_path: Path):
     assert "Re-bonjour" in again.stdout and "Que voulez-vous faire" in again.stdout
     arabic = tremplin("chat", "--lang", "ar", env=env, stdin="/quit\n", cwd=tmp_path)
     assert ARABIC.search(arabic.stdout.split("\n\n")[1])
+
+
+def test_the_terminal_chat_runs_the_screening(tmp_path: Path):
+    """Numbers press buttons: agree, open the screening, then answer like a resident with no money."""
+    taps = ["1", "1", "2", "food truck", "2", "1", "2", "1", "1", "1", "38", "1", "2", "2", "2", "/quit"]
+    result = tremplin("chat", env={"TREMPLIN_DATA_DIR": str(tmp_path)}, stdin="\n".join(taps) + "\n", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Question 13" in result.stdout
+    summary = result.stdout.split("Merci, c'est fini !")[1]
+    assert "CitésLab" in summary and "prêt d'honneur" in summary and "réunion d'information" in summary

@@ -210,3 +210,30 @@ async def test_counsellors_get_a_french_summary_card(person, runtime):
     assert "• Où en est votre projet ? → 💡 J'ai une idée" in card
     assert "→ food truck" in card and "→ 38" in card
     assert "CitésLab" in card
+
+
+async def test_my_answers_are_shown_in_my_language(person):
+    amina = await ready(person, "16", language_code="ar")
+    await amina.press(OPEN)
+    await walk(amina, paths.QPV_JOBSEEKER_NO_MONEY)
+    await amina.press("⬅️ Menu")
+    await amina.press("🔒 Mes données")
+    seen = await amina.press("📋 Mes réponses")
+    text = seen[0].text
+    assert "food truck" in text and "38" in text
+    assert "Où en est" not in text  # questions in Arabic, not French
+
+
+async def test_withdrawing_consent_erases_answers_and_noted_messages(person, runtime):
+    ali = await ready(person, "17")
+    await ali.press(OPEN)
+    await walk(ali, paths.TEEN[:3])
+    await ali.send("c'est payant ?")
+    await ali.send("/menu")
+    seen = await ali.press("🔒 Mes données")
+    assert "Questionnaires : 1" in seen[0].text and "Messages notés : 1" in seen[0].text
+    seen = await ali.press("🚫 Retirer mon accord")
+    assert "effacées aussi" in seen[0].text
+    async with runtime.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(ScreeningRun)) == 0
+        assert await session.scalar(select(func.count()).select_from(ParkedMessage)) == 0

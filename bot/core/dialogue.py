@@ -192,13 +192,17 @@ class Dialogue:
             reply.messages.append(Outbound(text, (self._back(t),), replace=True))
         elif action == "data":
             await self._my_data(session, resident, t, reply)
+        elif action == "data.answers":
+            await self._my_answers(session, resident, t, reply)
         elif action == "data.agree" and not privacy.has_consent(resident):
             resident.step = STEP_CONSENT
             reply.messages.append(Outbound(self._consent_text(t), self._consent_buttons(t), replace=True))
         elif action == "data.withdraw" and privacy.has_consent(resident):
             privacy.decline(resident, now)
+            await privacy.forget_answers(session, resident)
             resident.step = STEP_MENU
             text = t("🚫 C'est fait : votre accord est retiré et j'ai effacé votre prénom et d'où vous venez.")
+            text += "\n" + t("Vos réponses au questionnaire sont effacées aussi.")
             reply.messages.append(Outbound(text, (self._back(t),), replace=True))
         elif action == "erase":
             resident.step = STEP_ERASE
@@ -354,6 +358,7 @@ class Dialogue:
             consent = t("non")
         else:
             consent = t("pas encore répondu")
+        runs = await screening_runs.runs_count(session, resident)
         lines = [
             t("🔒 <b>Vos données</b>"),
             "",
@@ -362,18 +367,38 @@ class Dialogue:
             t("Prénom : {name}", name=resident.first_name or "—"),
             t("Lien utilisé : {source}", source=self._source_name(resident.source, t)),
             t("Premier message : {day}", day=format_day(resident.created_at, t.lang)),
-            t("Questionnaires : {count}", count=await screening_runs.runs_count(session, resident)),
+            t("Questionnaires : {count}", count=runs),
+            t("Messages notés : {count}", count=await screening_runs.parked_count(session, resident)),
             "",
             t("Pourquoi ? Pour vous guider et pour vous rappeler vos rendez-vous."),
             t("Rien n'est vendu. Rien n'est donné à d'autres sans vous le demander."),
         ]
-        rows: list[tuple[Button, ...]] = [(Button(t("🗑️ Tout effacer"), "erase"),)]
+        rows: list[tuple[Button, ...]] = []
+        if runs:
+            rows.append((Button(t("📋 Mes réponses"), "data.answers"),))
+        rows.append((Button(t("🗑️ Tout effacer"), "erase"),))
         if privacy.has_consent(resident):
             rows.append((Button(t("🚫 Retirer mon accord"), "data.withdraw"),))
         else:
             rows.append((Button(t("✅ Donner mon accord"), "data.agree"),))
         rows.append(self._back(t))
         reply.messages.append(Outbound("\n".join(lines), tuple(rows), replace=True))
+
+    async def _my_answers(self, session: AsyncSession, resident: Resident, t: Texts, reply: Reply) -> None:
+        """The right to see one's data: the latest questionnaire, in the resident's language."""
+        run = await screening_runs.latest(session, resident)
+        if run is None or self.core.screening is None:
+            self._back_to_data(t, reply, "—")
+            return
+        given = await screening_runs.answers(session, run)
+        lines = [t("📋 <b>Vos réponses du {day}</b>", day=format_day(run.started_at, t.lang)), ""]
+        for line in screening_runs.card_lines(self.core.screening, given):
+            answer = t(line.label) if line.label else t.escape(line.typed or "—")
+            lines.append(f"• {t(line.question).splitlines()[0]}\n   → {answer}")
+        self._back_to_data(t, reply, "\n".join(lines))
+
+    def _back_to_data(self, t: Texts, reply: Reply, text: str) -> None:
+        reply.messages.append(Outbound(text, ((Button(t("🔒 Mes données"), "data"),), self._back(t)), replace=True))
 
     def _source_name(self, source: str | None, t: Texts) -> str:
         if not source:

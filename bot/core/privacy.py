@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Resident
+from bot.db.models import ParkedMessage, Resident, ScreeningRun
 
 CONSENT_YES = "yes"
 CONSENT_NO = "no"
@@ -47,3 +47,9 @@ async def forget_inactive(session: AsyncSession, now: datetime, retention_days: 
     cutoff = now - timedelta(days=retention_days)
     result = await session.execute(delete(Resident).where(Resident.last_seen_at < cutoff))
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def forget_answers(session: AsyncSession, resident: Resident) -> None:
+    """Withdrawing consent also removes what was kept under it: answers and noted messages."""
+    await session.execute(delete(ScreeningRun).where(ScreeningRun.resident_id == resident.id))
+    await session.execute(delete(ParkedMessage).where(ParkedMessage.resident_id == resident.id))

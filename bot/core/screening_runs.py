@@ -82,6 +82,21 @@ async def latest_finished(session: AsyncSession, resident: Resident) -> Screenin
     return result.scalar_one_or_none()
 
 
+async def parked_count(session: AsyncSession, resident: Resident) -> int:
+    count = await session.scalar(
+        select(func.count()).select_from(ParkedMessage).where(ParkedMessage.resident_id == resident.id)
+    )
+    return int(count or 0)
+
+
+async def latest(session: AsyncSession, resident: Resident) -> ScreeningRun | None:
+    """The newest run, finished or not: what "My answers" shows."""
+    result = await session.execute(
+        select(ScreeningRun).where(ScreeningRun.resident_id == resident.id).order_by(ScreeningRun.id.desc()).limit(1)
+    )
+    return result.scalar_one_or_none()
+
+
 async def park(session: AsyncSession, resident: Resident, context: str, text: str, now: datetime) -> None:
     session.add(ParkedMessage(resident_id=resident.id, context=context, text=text[:4000], created_at=now))
     await session.flush()
