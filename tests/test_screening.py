@@ -237,3 +237,9 @@ async def test_withdrawing_consent_erases_answers_and_noted_messages(person, run
     async with runtime.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(ScreeningRun)) == 0
         assert await session.scalar(select(func.count()).select_from(ParkedMessage)) == 0
+
+
+async def test_back_outside_the_screening_explains_and_shows_the_menu(person):
+    sam = await ready(person, "18")
+    seen = await sam.send("/back")
+    assert "rien à changer" in seen[0].text and seen[0].buttons

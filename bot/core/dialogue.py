@@ -88,8 +88,12 @@ class Dialogue:
             self._welcome(resident, inbound, t, reply)
         elif inbound.kind is Kind.MEDIA:
             await self._media(session, resident, inbound, t, reply, now)
-        elif resident.step == STEP_SCREENING and self.flow is not None:
-            await self.flow.typed(session, resident, inbound.text, t, reply, now)
+        elif (
+            resident.step == STEP_SCREENING
+            and self.flow is not None
+            and await self.flow.typed(session, resident, inbound.text, t, reply, now)
+        ):
+            pass
         else:
             self._text(resident, t, reply)
         await self._seal(session, resident, reply)
@@ -131,8 +135,10 @@ class Dialogue:
             self._languages(t, reply)
         elif command == "help":
             self._help(t, reply, now)
-        elif command == "back" and resident.step == STEP_SCREENING and self.flow is not None:
-            await self.flow.back(session, resident, t, reply, now)
+        elif command == "back":
+            if self.flow is None or not await self.flow.back(session, resident, t, reply, now):
+                reply.messages.append(Outbound(t("↩️ Il n'y a rien à changer pour l'instant. Voici le menu 👇")))
+                self._menu(resident, t, reply, attach=True)
         else:
             reply.messages.append(Outbound(t("Je ne connais pas cette commande. Voici le menu 👇")))
             self._menu(resident, t, reply, attach=True)

@@ -112,11 +112,11 @@ class ScreeningFlow:
 
     async def back(
         self, session: AsyncSession, resident: Resident, t: Texts, reply: Reply, now: datetime, *, replace: bool = False
-    ) -> None:
-        """Show the previous question again so its answer can be changed."""
+    ) -> bool:
+        """Show the previous question again so its answer can be changed; False outside a run."""
         run = await self._current_run(session, resident)
         if run is None:
-            return
+            return False
         given = await screening_runs.answers(session, run)
         current = resident.step_data.get("q")
         previous = self.screening.previous_question(str(current) if current else None, given)
@@ -124,39 +124,47 @@ class ScreeningFlow:
             reply.notice = t("C'est la première question.")
             if not replace:
                 await self._ask(session, resident, run, t, reply, now, replace=False)
-            return
+            return True
         await self._show(resident, run, previous, given, t, reply, replace=replace)
+        return True
 
     async def typed(
         self, session: AsyncSession, resident: Resident, text: str, t: Texts, reply: Reply, now: datetime
-    ) -> None:
-        """Typed text during the screening: a typed answer, a button's words, or a message to park."""
+    ) -> bool:
+        """Typed text during the screening: a typed answer, a button's words, or a message to park.
+
+        False when there is no screening to continue (finished elsewhere, question removed since):
+        the dialogue then answers as it would outside the screening.
+        """
         run = await self._current_run(session, resident)
         question = self.screening.question(str(resident.step_data.get("q", "")))
         if run is None or question is None:
-            return
+            resident.step = "menu"
+            resident.step_data = {}
+            return False
         if question.free is not None:
             value = question.free.parse(text)
             if value is None:
                 reply.messages.append(Outbound("⚠️ " + t(question.free.error)))
                 given = await screening_runs.answers(session, run)
                 await self._show(resident, run, question, given, t, reply, replace=False)
-                return
+                return True
             await screening_runs.record(session, run, question.id, TYPED, value, now)
             await self._next(session, resident, run, t, reply, now, replace=False)
-            return
+            return True
         words = plain_words(text)
         match = next((a for a in question.answers if words and plain_words(t(a.label)) == words), None)
         if match is not None:
             await screening_runs.record(session, run, question.id, match.id, None, now)
             await self._next(session, resident, run, t, reply, now, replace=False)
-            return
+            return True
         await screening_runs.park(session, resident, STEP, text, now)
         reply.messages.append(
             Outbound(t("📝 J'ai noté votre message. Une personne le lira. Finissons d'abord les questions 👇"))
         )
         given = await screening_runs.answers(session, run)
         await self._show(resident, run, question, given, t, reply, replace=False)
+        return True
 
     # -- screens ------------------------------------------------------------------------------
 
