@@ -31,6 +31,13 @@ def _parser() -> argparse.ArgumentParser:
     check = dialogues_sub.add_parser("check", help="validate dialogues/screening.yml and its translations")
     check.add_argument("--file", type=Path, help="another screening file to check")
     dialogues_sub.add_parser("rasa-domain", help="print the Rasa domain of the screening form")
+    sessions = sub.add_parser("sessions", help="information sessions and workshops")
+    sessions_sub = sessions.add_subparsers(dest="sessions_command", required=True)
+    imp = sessions_sub.add_parser("import", help="create or update sessions from a YAML or CSV file (by key)")
+    imp.add_argument("file", type=Path)
+    sessions_sub.add_parser("list", help="upcoming sessions with their fill rate")
+    cancel = sessions_sub.add_parser("cancel", help="cancel a session and tell everyone booked")
+    cancel.add_argument("key")
     i18n = sub.add_parser("i18n", help="translation catalogs")
     i18n_sub = i18n.add_subparsers(dest="i18n_command", required=True)
     i18n_sub.add_parser("update", help="extract texts from the code and merge them into every catalog")
@@ -109,6 +116,11 @@ def main(argv: list[str] | None = None) -> int:
             if args.dialogues_command == "rasa-domain":
                 return _rasa_domain(default, settings.content_dir)
             return _check_dialogues(args.file or default, settings.content_dir)
+        if args.command == "sessions":
+            from bot.coordination import sessions_command
+
+            runtime = Runtime.build(settings)
+            return asyncio.run(sessions_command(runtime, args))
         if args.command == "i18n":
             return _i18n(args.i18n_command, settings.content_dir)
         if args.command == "run":

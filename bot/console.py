@@ -8,9 +8,10 @@ from collections.abc import Callable
 from typing import TextIO
 
 from bot.core import residents
-from bot.core.messages import Button, Inbound, Kind, Reply
+from bot.core.messages import Button, Inbound, Kind, Outbound, Reply
 from bot.core.texts import plain
 from bot.db.engine import in_transaction
+from bot.jobs import pump_outbox
 from bot.runtime import Runtime
 
 CHANNEL = "console"
@@ -22,15 +23,27 @@ def render(reply: Reply, out: TextIO, ansi: bool) -> list[Button]:
     if reply.notice:
         out.write(f"  ({reply.notice})\n")
     for message in reply.messages:
-        out.write("\n" + plain(message.text, ansi) + "\n")
-        for row in message.buttons:
-            cells = []
-            for button in row:
-                buttons.append(button)
-                cells.append(f"[{len(buttons)}] {button.label}")
-            out.write("   " + "   ".join(cells) + "\n")
+        buttons += show(message, out, ansi, first=len(buttons) + 1)
     out.flush()
     return buttons
+
+
+def show(message: Outbound, out: TextIO, ansi: bool, first: int = 1) -> list[Button]:
+    """One message with its numbered buttons, its place and its calendar file."""
+    out.write("\n" + plain(message.text, ansi) + "\n")
+    shown: list[Button] = []
+    for row in message.buttons:
+        cells = []
+        for button in row:
+            shown.append(button)
+            cells.append(f"[{first + len(shown) - 1}] {button.label}")
+        out.write("   " + "   ".join(cells) + "\n")
+    if message.venue is not None:
+        venue = message.venue
+        out.write(f"   📍 {venue.title}, {venue.address} (map {venue.latitude}, {venue.longitude})\n")
+    if message.document is not None:
+        out.write(f"   📎 {message.document.filename} ({message.document.mime_type})\n")
+    return shown
 
 
 def parse_line(line: str, buttons: list[Button], user: str, lang: str | None) -> Inbound:
@@ -42,6 +55,21 @@ def parse_line(line: str, buttons: list[Button], user: str, lang: str | None) ->
         command, _, args = stripped[1:].partition(" ")
         return Inbound(CHANNEL, user, Kind.COMMAND, command=command.lower(), args=args, language_code=lang)
     return Inbound(CHANNEL, user, Kind.TEXT, text=line, language_code=lang)
+
+
+async def deliver(runtime: Runtime, user: str, out: TextIO, ansi: bool, first: int) -> list[Button]:
+    """Messages the outbox holds for this terminal user and that are due now (offers, notices)."""
+    shown: list[Button] = []
+
+    async def send(chat_id: str, message: Outbound) -> None:
+        if chat_id == user:
+            shown.extend(show(message, out, ansi, first=first + len(shown)))
+        else:
+            raise RuntimeError("another terminal user's message")
+
+    await pump_outbox(runtime, CHANNEL, send)
+    out.flush()
+    return shown
 
 
 async def chat(
@@ -71,4 +99,5 @@ async def chat(
             continue
         reply = await runtime.handle(parse_line(line, buttons, user, lang))
         shown = render(reply, out, ansi)
+        shown += await deliver(runtime, user, out, ansi, first=len(shown) + 1)
         buttons = shown or buttons

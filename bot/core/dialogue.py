@@ -20,6 +20,7 @@ from bot.core.messages import Button, Inbound, Kind, Outbound, Reply
 from bot.core.screening import Screening
 from bot.core.screening_flow import STEP as STEP_SCREENING
 from bot.core.screening_flow import ScreeningFlow
+from bot.core.sessions_flow import SessionsFlow
 from bot.core.territory import Territory
 from bot.core.texts import N_, Texts
 from bot.db.models import Resident
@@ -35,7 +36,6 @@ STEP_ERASE = "erase"
 # Menu entries whose feature is still to come: action -> (label, what to say meanwhile).
 UPCOMING: Mapping[str, str] = MappingProxyType(
     {
-        "m.sessions": N_("📅 Bientôt, vous pourrez réserver ici une réunion d'information gratuite."),
         "m.ask": N_("❓ Bientôt, je pourrai répondre ici à vos questions écrites."),
         "m.human": N_("🙋 Bientôt, vous pourrez écrire ici à un conseiller."),
     }
@@ -73,6 +73,7 @@ class Dialogue:
     def __init__(self, core: Core) -> None:
         self.core = core
         self.flow = ScreeningFlow(core.screening, core.catalogs) if core.screening is not None else None
+        self.sessions = SessionsFlow(core.catalogs, core.territory)
 
     async def handle(self, session: AsyncSession, inbound: Inbound) -> Reply:
         now = self.core.clock()
@@ -154,6 +155,8 @@ class Dialogue:
         created: bool,
     ) -> None:
         screen, _, action = inbound.data.partition(":")
+        if screen == "x" and not created and await self._standing(session, resident, action, t, reply, now):
+            return
         if created or not screen.isdigit() or int(screen) != resident.screen:
             log.info("stale or forged button %r from resident %s", inbound.data[:64], resident.id)
             reply.notice = t("Ce bouton n'est plus actif. Envoyez /menu pour le menu.")
@@ -174,6 +177,9 @@ class Dialogue:
             if then == "screening" and self.flow is not None:
                 await self.flow.start(session, resident, t, reply, now)
                 return
+            if then == "sessions":
+                await self.sessions.show_list(session, resident, t, reply, now)
+                return
             reply.messages.append(Outbound(t("✅ Merci, c'est noté."), replace=True))
             self._menu(resident, t, reply)
         elif action == "no" and resident.step == STEP_CONSENT:
@@ -192,6 +198,16 @@ class Dialogue:
         elif action.startswith("s.") and self.flow is not None:
             if not await self.flow.press(session, resident, action, t, reply, now):
                 reply.notice = t("Ce bouton n'est plus actif. Envoyez /menu pour le menu.")
+        elif action == "m.sessions":
+            await self.sessions.show_list(session, resident, t, reply, now)
+        elif action.startswith("ss.p") and action[4:].isdigit():
+            await self.sessions.show_list(session, resident, t, reply, now, page=int(action[4:]))
+        elif action.startswith("ss.b."):
+            await self.sessions.book(session, resident, action[5:], t, reply, now)
+        elif action == "ss.mine":
+            await self.sessions.mine(session, resident, t, reply, now)
+        elif action.startswith("ss.") and await self._standing(session, resident, action, t, reply, now):
+            pass
         elif action in UPCOMING:
             text = t(UPCOMING[action]) + "\n\n" + t("En attendant, une personne peut vous aider :")
             text += "\n\n" + self._contact_block(t, now)
@@ -225,6 +241,24 @@ class Dialogue:
         else:
             log.info("button %r does not fit step %s of resident %s", action, resident.step, resident.id)
             reply.notice = t("Ce bouton n'est plus actif. Envoyez /menu pour le menu.")
+
+    async def _standing(
+        self, session: AsyncSession, resident: Resident, action: str, t: Texts, reply: Reply, now: datetime
+    ) -> bool:
+        """Buttons that name a booking by its opaque token: valid until that booking changes."""
+        kind, _, token = action.partition(".")[2].partition(".")
+        if action == "m.sessions":
+            await self.sessions.show_list(session, resident, t, reply, now)
+            return True
+        if not action.startswith("ss.") or not token:
+            return False
+        if kind == "c":
+            return await self.sessions.ask_cancel(session, resident, token, t, reply)
+        if kind == "cy":
+            return await self.sessions.cancel(session, resident, token, t, reply, now)
+        if kind in ("y", "n"):
+            return await self.sessions.answer_offer(session, resident, token, kind == "y", t, reply, now)
+        return False
 
     # -- screens -------------------------------------------------------------------------------
 

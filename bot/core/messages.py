@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 CALLBACK_DATA_MAX_BYTES = 64
 
@@ -43,6 +44,25 @@ class Button:
 
 
 @dataclass(frozen=True)
+class Venue:
+    """A place the phone can show on a map (Telegram's sendVenue)."""
+
+    title: str
+    address: str
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True)
+class Document:
+    """A small file sent with a message, such as an .ics calendar entry."""
+
+    filename: str
+    mime_type: str
+    content: str
+
+
+@dataclass(frozen=True)
 class Outbound:
     """One message. `text` is HTML whose variable parts are already escaped.
 
@@ -53,6 +73,26 @@ class Outbound:
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     replace: bool = False
+    venue: Venue | None = None
+    document: Document | None = None
+
+    def to_payload(self) -> dict[str, Any]:
+        """JSON for the outbox table."""
+        return {
+            "text": self.text,
+            "buttons": [[[b.label, b.data] for b in row] for row in self.buttons],
+            "venue": None if self.venue is None else vars(self.venue),
+            "document": None if self.document is None else vars(self.document),
+        }
+
+    @classmethod
+    def from_payload(cls, payload: dict[str, Any]) -> Outbound:
+        return cls(
+            text=str(payload["text"]),
+            buttons=tuple(tuple(Button(str(label), str(data)) for label, data in row) for row in payload["buttons"]),
+            venue=Venue(**payload["venue"]) if payload.get("venue") else None,
+            document=Document(**payload["document"]) if payload.get("document") else None,
+        )
 
 
 @dataclass

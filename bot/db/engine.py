@@ -27,6 +27,13 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+    dbapi_connection.isolation_level = None  # transactions are begun by _sqlite_begin below
+
+
+def _sqlite_begin(connection: Any) -> None:
+    """BEGIN IMMEDIATE takes the write lock up front, so a transaction that reads then writes
+    (a booking) waits its turn instead of failing half-way with "database is locked"."""
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_engine(url: str) -> AsyncEngine:
@@ -49,6 +56,7 @@ def make_engine(url: str) -> AsyncEngine:
         raise ConfigError(f"DATABASE_URL cannot be used: {exc}") from exc
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine
 
 

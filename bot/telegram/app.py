@@ -15,9 +15,10 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.config import SUPPORTED_LANGUAGES, ConfigError, Settings
 from bot.core.dialogue import command_list
+from bot.core.messages import Inbound, Kind, Outbound
 from bot.jobs import start_scheduler
 from bot.runtime import Runtime
-from bot.telegram.inbound import from_update
+from bot.telegram.inbound import CHANNEL, from_update
 from bot.telegram.render import Renderer, Undeliverable, with_retries
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,14 @@ class TelegramBot:
 
     async def on_start(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         await self.set_commands(app)
-        self.scheduler = start_scheduler(self.runtime)
+
+        async def send(chat_id: str, message: Outbound) -> None:
+            """An outbox message: sent as new, and it becomes the resident's live keyboard."""
+            live = await Renderer(app.bot, int(chat_id)).send(message)
+            if message.buttons:
+                await self.runtime.remember_keyboard(Inbound(CHANNEL, chat_id, Kind.TEXT), str(live))
+
+        self.scheduler = start_scheduler(self.runtime, {CHANNEL: send})
 
     async def on_stop(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         if self.scheduler is not None:

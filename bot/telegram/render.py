@@ -7,11 +7,12 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
 from telegram.constants import MessageLimit, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.core.messages import Outbound, Reply
+from bot.core.outbox import Unreachable
 from bot.core.texts import plain
 
 log = logging.getLogger(__name__)
@@ -21,7 +22,7 @@ ATTEMPTS = 5
 MAX_WAIT = 60.0
 
 
-class Undeliverable(Exception):
+class Undeliverable(Unreachable):
     """The person cannot be reached (blocked the bot, deleted account): stop trying."""
 
 
@@ -112,7 +113,27 @@ class Renderer:
         for i, piece in enumerate(pieces):
             sent = await self._send(piece, keyboard(message) if i == len(pieces) - 1 else None)
         assert sent is not None
+        await self.attachments(message)
         return sent.message_id
+
+    async def attachments(self, message: Outbound) -> None:
+        """The place as a map and the date as a calendar file, after the text they belong to."""
+        venue, document = message.venue, message.document
+        if venue is not None:
+
+            async def map_() -> Any:
+                return await self.bot.send_venue(
+                    self.chat_id, venue.latitude, venue.longitude, venue.title[:256], venue.address[:256]
+                )
+
+            await with_retries(map_, "sendVenue")
+        if document is not None:
+
+            async def file_() -> Any:
+                data = InputFile(document.content.encode(), filename=document.filename)
+                return await self.bot.send_document(self.chat_id, data)
+
+            await with_retries(file_, "sendDocument")
 
     async def edit(self, message_id: int, message: Outbound) -> bool:
         """Edit in place; False when the message can no longer be edited, so the caller sends anew."""

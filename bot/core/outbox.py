@@ -1,0 +1,136 @@
+"""The outbox: messages that matter, written in the same transaction as the change that caused them.
+
+A worker claims due rows and sends them; a claim is a row lock on PostgreSQL (`FOR UPDATE SKIP
+LOCKED`) and the single writer's lock on SQLite, so several bot processes never send twice.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.messages import Outbound
+from bot.db.models import OutboxMessage, Resident
+from bot.i18n import PARIS
+
+CLAIM_TIMEOUT = timedelta(minutes=2)
+MAX_ATTEMPTS = 6
+QUIET_FROM, QUIET_UNTIL = time(21, 0), time(8, 0)
+
+
+class Unreachable(Exception):
+    """The person cannot receive messages any more (blocked the bot, deleted account)."""
+
+
+def polite(moment: datetime) -> datetime:
+    """No announcement between 21:00 and 08:00 in Paris: such a message waits for the morning."""
+    local = moment.astimezone(PARIS)
+    if local.time() >= QUIET_FROM:
+        return datetime.combine(local.date() + timedelta(days=1), QUIET_UNTIL, tzinfo=PARIS)
+    if local.time() < QUIET_UNTIL:
+        return datetime.combine(local.date(), QUIET_UNTIL, tzinfo=PARIS)
+    return moment
+
+
+async def enqueue(
+    session: AsyncSession,
+    resident: Resident,
+    message: Outbound,
+    kind: str,
+    now: datetime,
+    *,
+    due_at: datetime | None = None,
+    expires_at: datetime | None = None,
+    booking_id: int | None = None,
+    urgent: bool = False,
+) -> None:
+    """`urgent` messages (a reminder for today) may go out during the quiet hours; others wait."""
+    due = due_at or now
+    if not urgent:
+        due = polite(due)
+    session.add(
+        OutboxMessage(
+            channel=resident.channel,
+            chat_id=resident.external_id,
+            kind=kind,
+            booking_id=booking_id,
+            payload=message.to_payload(),
+            due_at=due,
+            expires_at=expires_at,
+            status="pending",
+            attempts=0,
+            created_at=now,
+        )
+    )
+
+
+async def claim(session: AsyncSession, channel: str, now: datetime, limit: int = 20) -> list[OutboxMessage]:
+    """Due rows for this channel, marked as being sent; rows past their use-by time are dropped."""
+    stale = now - CLAIM_TIMEOUT
+    query = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.channel == channel,
+            OutboxMessage.status == "pending",
+            OutboxMessage.due_at <= now,
+            or_(OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at < stale),
+        )
+        .order_by(OutboxMessage.due_at, OutboxMessage.id)
+        .limit(limit)
+    )
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    rows = list((await session.execute(query)).scalars())
+    ready = []
+    for row in rows:
+        if row.expires_at is not None and row.expires_at <= now:
+            row.status = "expired"
+            continue
+        row.claimed_at = now
+        row.attempts += 1
+        ready.append(row)
+    return ready
+
+
+async def sent(session: AsyncSession, message_id: int, now: datetime) -> None:
+    await session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == message_id).values(status="sent", sent_at=now, last_error=None)
+    )
+
+
+async def failed(session: AsyncSession, message_id: int, error: str, now: datetime, *, final: bool) -> None:
+    """A failure is retried later with a growing delay, unless final (person unreachable)."""
+    row = await session.get(OutboxMessage, message_id)
+    if row is None:
+        return
+    row.last_error = error[:500]
+    row.claimed_at = None
+    if final or row.attempts >= MAX_ATTEMPTS:
+        row.status = "failed"
+    else:
+        row.due_at = now + timedelta(seconds=min(600, 5 * 2**row.attempts))
+
+
+async def cancel_pending(session: AsyncSession, booking_id: int, kinds: tuple[str, ...]) -> None:
+    """Drop reminders of a booking that was cancelled or moved."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.booking_id == booking_id,
+            OutboxMessage.status == "pending",
+            OutboxMessage.kind.in_(kinds),
+        )
+        .values(status="cancelled")
+    )
+
+
+async def pending_for(session: AsyncSession, channel: str, chat_id: str) -> list[OutboxMessage]:
+    """What waits for one person, for channels where the person is there to read it (the terminal)."""
+    rows = await session.execute(
+        select(OutboxMessage)
+        .where(OutboxMessage.channel == channel, OutboxMessage.chat_id == chat_id, OutboxMessage.status == "pending")
+        .order_by(OutboxMessage.due_at, OutboxMessage.id)
+    )
+    return list(rows.scalars())
