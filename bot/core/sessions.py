@@ -298,7 +298,7 @@ async def bookings_of(session: AsyncSession, resident: Resident, now: datetime) 
         )
         .order_by(InfoSession.starts_at)
     )
-    return [(b, s) for b, s in rows.tuples()]
+    return [(b, s) for b, s in rows.all()]
 
 
 async def by_token(session: AsyncSession, resident: Resident, token: str) -> tuple[Booking, InfoSession] | None:
@@ -364,7 +364,7 @@ async def expired_offers(session: AsyncSession, now: datetime) -> list[tuple[Boo
         .where(Booking.status == OFFERED, Booking.offer_expires_at <= now)
         .order_by(Booking.id)
     )
-    return [(b, s) for b, s in rows.tuples()]
+    return [(b, s) for b, s in rows.all()]
 
 
 async def attendees(session: AsyncSession, info: InfoSession) -> list[tuple[Booking, Resident]]:
@@ -374,7 +374,7 @@ async def attendees(session: AsyncSession, info: InfoSession) -> list[tuple[Book
         .where(Booking.session_id == info.id, Booking.status.in_((*HOLDS_SEAT, WAITLISTED)))
         .order_by(Booking.id)
     )
-    return [(b, r) for b, r in rows.tuples()]
+    return [(b, r) for b, r in rows.all()]
 
 
 async def cancel_session(session: AsyncSession, info: InfoSession, now: datetime) -> list[tuple[Booking, Resident]]:

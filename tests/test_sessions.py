@@ -1,0 +1,278 @@
+"""Information sessions: publish, book in one tap, wait in line, get offered a seat, be reminded."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.core import outbox, privacy, sessions
+from bot.core.messages import Inbound, Kind, Reply
+from bot.core.residents import find_or_create
+from bot.db.engine import in_transaction
+from bot.db.models import Booking, InfoSession, OutboxMessage, Resident
+from bot.jobs import pump_outbox
+
+SESSIONS = """\
+sessions:
+  - key: info-dec-08
+    kind: info
+    title: {fr: "Êtes-vous prêt à entreprendre ?", ar: "هل أنتم مستعدون لبدء مشروع؟"}
+    starts: 2026-12-08 14:00
+    ends: 2026-12-08 16:00
+    venue:
+      name: "Maison du projet"
+      address: "12 boulevard Claude-Bernard, Clermont-Ferrand"
+      latitude: 45.76
+      longitude: 3.09
+    capacity: 2
+    neighbourhoods: [saint-jacques]
+  - key: info-dec-15
+    title: {fr: "Êtes-vous prêt à entreprendre ?"}
+    starts: 2026-12-15 09:30
+    ends: 2026-12-15 11:30
+    venue: {address: "Rue du Torpilleur-Sirocco, Clermont-Ferrand"}
+    capacity: 12
+    neighbourhoods: [croix-de-neyrat]
+"""
+
+
+async def publish(runtime, text: str = SESSIONS, name: str = "s.yml"):  # type: ignore[no-untyped-def]
+    """What `tremplin sessions import` does, on the test database."""
+    path = Path(runtime.settings.data_dir) / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    rows = sessions.read_file(path)
+    codes = {n.code for n in runtime.core.territory.neighbourhoods}
+    now = runtime.core.clock()
+    return await in_transaction(runtime.sessions, lambda s: sessions.import_rows(s, rows, name, codes, now))
+
+
+async def ready(person, uid: str, **kwargs):  # type: ignore[no-untyped-def]
+    someone = person(uid, **kwargs)
+    await someone.send("/start")
+    await someone.press("✅ Oui, d'accord")
+    return someone
+
+
+async def pending(runtime, kind: str | None = None) -> list[OutboxMessage]:  # type: ignore[no-untyped-def]
+    async with runtime.sessions() as session:
+        query = select(OutboxMessage).where(OutboxMessage.status == "pending").order_by(OutboxMessage.id)
+        if kind:
+            query = query.where(OutboxMessage.kind == kind)
+        return list((await session.execute(query)).scalars())
+
+
+async def test_import_is_idempotent_and_errors_point_to_the_line(runtime):
+    report = await publish(runtime)
+    assert (report.created, report.updated, report.errors) == (2, 0, [])
+    report = await publish(runtime)
+    assert (report.created, report.updated, report.moved) == (0, 2, [])
+    broken = SESSIONS.replace("capacity: 12", "capacity: lots").replace("saint-jacques", "atlantis")
+    report = await publish(runtime, broken)
+    assert any(e.startswith("s.yml:2:") and "unknown neighbourhoods ['atlantis']" in e for e in report.errors)
+    second = 1 + SESSIONS.splitlines().index("  - key: info-dec-15")
+    assert any(e.startswith(f"s.yml:{second}:") and "capacity" in e for e in report.errors)
+
+
+def test_csv_files_are_read_too(tmp_path):
+    path = tmp_path / "sessions.csv"
+    path.write_text(
+        "key,kind,title_fr,title_ar,starts,ends,venue_name,venue_address,capacity,languages,neighbourhoods\n"
+        "atelier-1,workshop,Atelier marchés,ورشة,2027-01-12 14:00,2027-01-12 16:00,MJC,1 rue X,15,fr;ar,\n",
+        encoding="utf-8",
+    )
+    [(line, row)] = sessions.read_file(path)
+    assert line == 2 and row["title"] == {"fr": "Atelier marchés", "ar": "ورشة"} and row["languages"] == ["fr", "ar"]
+
+
+async def test_the_list_shows_dates_places_and_seats_neighbourhood_first(person, runtime):
+    await publish(runtime)
+    fatou = person("1")
+    await fatou.send("/start nb-croix-de-neyrat")
+    await fatou.press("✅ Oui, d'accord")
+    seen = await fatou.press("📅 Réunions d'information")
+    text = seen[0].text
+    assert text.index("mardi 15 décembre à 09:30") < text.index("mardi 8 décembre à 14:00")
+    assert "🟢 2 places libres" in text and "Rue du Torpilleur-Sirocco" in text
+    assert [label for label, _ in fatou.buttons()][:2] == ["✅ mar. 15 déc., 09:30", "✅ mar. 8 déc., 14:00"]
+
+
+async def test_one_tap_books_with_a_map_and_a_calendar_file(person, runtime):
+    await publish(runtime)
+    amina = await ready(person, "2")
+    await amina.press("📅 Réunions d'information")
+    seen = await amina.press("✅ mar. 8 déc., 14:00")
+    confirmation = seen[0]
+    assert confirmation.text.startswith("✅ <b>C'est réservé !</b>") and not confirmation.replace
+    assert "mardi 8 décembre à 14:00" in confirmation.text
+    assert confirmation.venue is not None and confirmation.venue.latitude == 45.76
+    ics = confirmation.document.content
+    assert "DTSTART:20261208T130000Z" in ics and "DTEND:20261208T150000Z" in ics and ics.endswith("\r\n")
+    seen = await amina.press("🎫 Mes réservations")
+    assert "✅ Place réservée" in seen[0].text
+    await amina.send("/menu")
+    await amina.press("📅 Réunions d'information")
+    await amina.press("✅ mar. 8 déc., 14:00")
+    assert "déjà une place" in amina.notice
+    async with runtime.sessions() as session:
+        assert (await sessions.get(session, "info-dec-08")).seats_taken == 1
+
+
+async def test_full_session_offers_the_waiting_list_and_a_cancellation_promotes(person, runtime, clock):
+    await publish(runtime)
+    first, second, third = [await ready(person, uid) for uid in ("3", "4", "5")]
+    for someone, label in ((first, "✅"), (second, "✅"), (third, "⏳")):
+        await someone.press("📅 Réunions d'information")
+        seen = await someone.press(f"{label} mar. 8 déc., 14:00")
+    assert "liste d'attente (n° 1)" in seen[0].text
+    await first.press("🎫 Mes réservations")
+    await first.press("❌ Annuler : mar. 8 déc., 14:00")
+    seen = await first.press("❌ Oui, annuler")
+    assert "C'est annulé" in seen[0].text
+    offers = await pending(runtime, "offer")
+    assert len(offers) == 1 and offers[0].chat_id == "5"
+    assert "Une place s'est libérée" in offers[0].payload["text"]
+    yes = offers[0].payload["buttons"][0][0][1]
+    seen = await third.press_data(yes)
+    assert "la place est à vous" in seen[0].text and seen[1].document is not None
+    async with runtime.sessions() as session:
+        info = await sessions.get(session, "info-dec-08")
+        assert info.seats_taken == 2
+
+
+async def test_an_unanswered_offer_goes_to_the_next_person(person, runtime, clock):
+    await publish(runtime)
+    people = [await ready(person, uid) for uid in ("6", "7", "8", "9")]
+    for someone, label in zip(people, ("✅", "✅", "⏳", "⏳"), strict=True):
+        await someone.press("📅 Réunions d'information")
+        await someone.press(f"{label} mar. 8 déc., 14:00")
+    flow = runtime.dialogue.sessions
+    await people[0].press("🎫 Mes réservations")
+    await people[0].press("❌ Annuler")
+    await people[0].press("❌ Oui, annuler")
+    clock.now += timedelta(hours=25)
+    expired = await in_transaction(runtime.sessions, lambda s: flow.expire_offers(s, clock.now))
+    assert expired == 1
+    offers = await pending(runtime, "offer")
+    assert [o.chat_id for o in offers] == ["8", "9"]
+    async with runtime.sessions() as session:
+        statuses = dict((await session.execute(select(Booking.resident_id, Booking.status))).all())
+    assert sorted(statuses.values()) == ["booked", "cancelled", "expired", "offered"]
+
+
+async def test_coordinator_cancellation_tells_everyone_in_their_language(person, runtime):
+    await publish(runtime)
+    amina = await ready(person, "10", language_code="ar")
+    sam = await ready(person, "11")
+    for someone in (amina, sam):
+        await someone.press("📅 Réunions d'information")
+        await someone.press("✅")
+    flow = runtime.dialogue.sessions
+
+    async def cancel(s):  # type: ignore[no-untyped-def]
+        return await flow.cancel_session(s, await sessions.get(s, "info-dec-08"), runtime.core.clock())
+
+    assert await in_transaction(runtime.sessions, cancel) == 2
+    notices = await pending(runtime, "cancelled")
+    by_chat = {n.chat_id: n.payload["text"] for n in notices}
+    assert "Réunion annulée" in by_chat["11"]
+    assert by_chat["10"] != by_chat["11"] and "mardi" not in by_chat["10"]
+    assert await pending(runtime, "reminder_day") == [] and await pending(runtime, "reminder_2h") == []
+
+
+async def test_reminders_are_planned_sent_once_and_skipped_when_too_late(person, runtime, clock):
+    await publish(runtime)
+    sam = await ready(person, "12")
+    await sam.press("📅 Réunions d'information")
+    await sam.press("✅ mar. 8 déc., 14:00")
+    reminders = await pending(runtime)
+    due = {r.kind: r.due_at for r in reminders}
+    assert due["reminder_day"] == datetime(2026, 12, 7, 17, 0, tzinfo=UTC)  # 18:00 in Paris, the day before
+    assert due["reminder_2h"] == datetime(2026, 12, 8, 11, 0, tzinfo=UTC)
+    sent: list[tuple[str, str]] = []
+
+    async def send(chat_id, message):  # type: ignore[no-untyped-def]
+        sent.append((chat_id, message.text))
+
+    clock.now = datetime(2026, 12, 7, 17, 5, tzinfo=UTC)  # the bot was down at 18:00; back at 18:05
+    assert await pump_outbox(runtime, "test", send) == 1
+    assert await pump_outbox(runtime, "test", send) == 0  # never twice
+    clock.now = datetime(2026, 12, 8, 13, 30, tzinfo=UTC)  # down until after the start: skipped
+    assert await pump_outbox(runtime, "test", send) == 0
+    assert [text.splitlines()[0] for _, text in sent] == ["⏰ <b>Rappel : demain</b>"]
+
+
+async def test_moving_a_session_moves_its_reminders_and_tells_people(person, runtime):
+    await publish(runtime)
+    sam = await ready(person, "13")
+    await sam.press("📅 Réunions d'information")
+    await sam.press("✅ mar. 8 déc., 14:00")
+    moved = SESSIONS.replace("2026-12-08 14:00", "2026-12-09 10:00").replace("2026-12-08 16:00", "2026-12-09 12:00")
+    report = await publish(runtime, moved)
+    assert report.moved == ["info-dec-08"]
+    flow = runtime.dialogue.sessions
+
+    async def tell(s):  # type: ignore[no-untyped-def]
+        await flow.moved(s, await sessions.get(s, "info-dec-08"), runtime.core.clock())
+
+    await in_transaction(runtime.sessions, tell)
+    due = {r.kind: r.due_at for r in await pending(runtime)}
+    assert due["reminder_2h"] == datetime(2026, 12, 9, 7, 0, tzinfo=UTC)
+    assert "Nouvel horaire" in (await pending(runtime, "moved"))[0].payload["text"]
+
+
+async def test_no_announcement_at_night(runtime):
+    night = datetime(2026, 12, 1, 22, 30, tzinfo=UTC)  # 23:30 in Paris
+    assert outbox.polite(night) == datetime(2026, 12, 2, 7, 0, tzinfo=UTC)
+
+
+async def test_booking_needs_consent_and_forged_keys_change_nothing(person, runtime):
+    await publish(runtime)
+    lina = person("14")
+    await lina.send("/start")
+    await lina.press("🙅 Non merci")
+    await lina.press("📅 Réunions d'information")
+    seen = await lina.press("✅ mar. 8 déc., 14:00")
+    assert "j'ai besoin de votre accord" in seen[0].text
+    seen = await lina.press("✅ Oui, d'accord")
+    assert "Prochaines réunions" in seen[0].text
+    for forged in ("x:ss.y.0123456789ab", "x:ss.cy.nope", "x:ss.c.", "x:drop.table"):
+        assert await lina.press_data(forged) == []
+    async with runtime.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Booking)) == 0
+
+
+@pytest.mark.parametrize("crowd", [100])
+async def test_the_last_seat_is_never_given_twice(runtime, crowd):
+    """100 residents press Book on a 10-seat session at the same moment."""
+    await publish(runtime, SESSIONS.replace("capacity: 2", "capacity: 10"))
+    now = runtime.core.clock()
+
+    async def make(s):  # type: ignore[no-untyped-def]
+        ids = []
+        for i in range(crowd):
+            resident, _ = await find_or_create(s, "test", f"c{i}", "fr", now)
+            privacy.accept(resident, now, None)
+            ids.append(resident.id)
+        return ids
+
+    await in_transaction(runtime.sessions, make)
+
+    async def press(i: int) -> Reply:
+        async with runtime.sessions() as s:
+            screen = await s.scalar(select(Resident.screen).where(Resident.external_id == f"c{i}"))
+        return await runtime.handle(Inbound("test", f"c{i}", Kind.BUTTON, data=f"{screen}:ss.b.info-dec-08"))
+
+    replies = await asyncio.gather(*(press(i) for i in range(crowd)))
+    told_seat = sum(1 for r in replies if r.messages and "C'est réservé" in r.messages[0].text)
+    told_wait = sum(1 for r in replies if r.messages and "liste d'attente" in r.messages[0].text)
+    async with runtime.sessions() as session:
+        booked = await session.scalar(select(func.count()).select_from(Booking).where(Booking.status == "booked"))
+        waiting = await session.scalar(select(func.count()).select_from(Booking).where(Booking.status == "waitlisted"))
+        taken = await session.scalar(select(InfoSession.seats_taken).where(InfoSession.key == "info-dec-08"))
+    assert (booked, waiting, taken) == (10, crowd - 10, 10)
+    assert (told_seat, told_wait) == (10, crowd - 10)
