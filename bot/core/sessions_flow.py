@@ -40,7 +40,10 @@ class SessionsFlow:
         return t("{day} à {time}", day=format_day(info.starts_at, t.lang), time=format_clock(info.starts_at, t.lang))
 
     def short(self, info: InfoSession, lang: str) -> str:
-        day = format_date(info.starts_at.astimezone(PARIS), format="EEE d MMM", locale=lang)
+        local = info.starts_at.astimezone(PARIS)
+        day = format_date(local, format="EEE d MMM", locale=lang)
+        if len(day) > 12:  # some languages have no short weekday names (Arabic): keep buttons short
+            day = format_date(local, format="d MMM", locale=lang)
         return f"{day}, {format_clock(info.starts_at, lang)}"
 
     def place(self, info: InfoSession, t: Texts) -> str:
