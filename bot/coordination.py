@@ -69,7 +69,7 @@ async def _list(runtime: Runtime) -> int:
             .group_by(InfoSession.id)
             .order_by(InfoSession.starts_at)
         )
-        found = [tuple(r) for r in rows.all()]
+        found = [(row[0], int(row[1])) for row in rows.all()]
     if not found:
         print("no upcoming session")
     for info, waiting in found:
