@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -91,3 +92,27 @@ def test_book_with_map_and_calendar_then_wait_and_get_a_freed_seat(api: StandIn,
     assert karim.last.labels == ["📅 Voir les autres dates"]
     seen = karim.press("📅 Voir les autres dates")
     assert "pas de réunion prévue" in seen[-1].text  # the only session was cancelled
+
+
+def test_a_reminder_due_while_the_bot_was_down_is_sent_late_once(api: StandIn, bot: BotProcess, tmp_path: Path):
+    """The session starts in two hours and 12 seconds: its "2 hours before" reminder is due in 12 s."""
+    catalogs = Catalogs(PROJECT_ROOT / "locales")
+    starts = datetime.now(PARIS) + timedelta(hours=2, seconds=12)
+    path = tmp_path / "soon.yml"
+    path.write_text(
+        "sessions:\n  - key: info-soon\n    title: {fr: Réunion bientôt}\n"
+        f"    starts: {starts:%Y-%m-%d %H:%M:%S}\n    ends: {starts + timedelta(hours=2):%Y-%m-%d %H:%M:%S}\n"
+        "    venue: {address: 1 place de Jaude}\n    capacity: 5\n",
+        encoding="utf-8",
+    )
+    assert coordinator(bot, "import", str(path)).returncode == 0
+    lina = Resident(api, 3004, "Lina", "fr", settle=0.3)
+    book(lina, catalogs, "fr")
+    bot.kill()
+    while datetime.now(PARIS) < starts - timedelta(hours=2) + timedelta(seconds=2):  # due while the bot is down
+        time.sleep(0.5)
+    bot.start()
+    api.wait_until(lambda: "Rappel : tout à l'heure" in lina.last.text, timeout=20)
+    reminder = lina.last
+    assert "Réunion bientôt" in reminder.text and reminder.labels == ["❌ Je ne peux pas venir"]
+    assert lina.wait_quiet(window=5) == []  # and not a second time

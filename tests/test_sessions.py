@@ -276,3 +276,19 @@ async def test_the_last_seat_is_never_given_twice(runtime, crowd):
         taken = await session.scalar(select(InfoSession.seats_taken).where(InfoSession.key == "info-dec-08"))
     assert (booked, waiting, taken) == (10, crowd - 10, 10)
     assert (told_seat, told_wait) == (10, crowd - 10)
+
+
+async def test_after_the_session_a_follow_up_asks_if_it_helped(person, runtime):
+    await publish(runtime)
+    sam = await ready(person, "15")
+    await sam.press("📅 Réunions d'information")
+    await sam.press("✅ mar. 8 déc., 14:00")
+    [followup] = await pending(runtime, "followup")
+    assert followup.due_at == datetime(2026, 12, 8, 16, 0, tzinfo=UTC)  # an hour after it ends, 17:00 in Paris
+    useful = followup.payload["buttons"][0][0][1]
+    seen = await sam.press_data(useful)
+    assert "Et maintenant" in seen[0].text
+    labels = [b.label for row in seen[0].buttons for b in row]
+    assert labels[:2] == ["🧭 Où en est mon projet ?", "🙋 Parler à un conseiller"]
+    async with runtime.sessions() as session:
+        assert await session.scalar(select(Booking.feedback)) == "yes"

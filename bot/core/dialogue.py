@@ -258,6 +258,8 @@ class Dialogue:
             return await self.sessions.cancel(session, resident, token, t, reply, now)
         if kind in ("y", "n"):
             return await self.sessions.answer_offer(session, resident, token, kind == "y", t, reply, now)
+        if kind in ("fy", "fn"):
+            return await self.sessions.feedback(session, resident, token, kind == "fy", t, reply)
         return False
 
     # -- screens -------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ from bot.db.models import Booking, InfoSession, Resident
 from bot.i18n import PARIS, Catalogs, format_clock, format_day
 
 PAGE = 5
-REMINDERS = ("reminder_day", "reminder_2h")
+REMINDERS = ("reminder_day", "reminder_2h", "followup")
 
 
 class SessionsFlow:
@@ -297,6 +297,15 @@ class SessionsFlow:
                 booking_id=booking.id,
                 urgent=kind == "reminder_2h",
             )
+        question = t("👋 Comment s'est passée la réunion « {title} » ?", title=self.title(info, t.lang))
+        question += "\n" + t("Est-ce qu'elle vous a aidé ?")
+        rating = (
+            (Button(t("👍 Oui"), f"x:ss.fy.{booking.token}"), Button(t("👎 Pas vraiment"), f"x:ss.fn.{booking.token}")),
+        )
+        after = info.ends_at + timedelta(hours=1)
+        await outbox.enqueue(
+            session, resident, Outbound(question, rating), "followup", now, due_at=after, booking_id=booking.id
+        )
 
     async def expire_offers(self, session: AsyncSession, now: datetime) -> int:
         """Offers not answered in time go to the next person waiting."""
@@ -340,3 +349,24 @@ class SessionsFlow:
             )
             buttons = ((Button(t("❌ Je ne peux pas venir"), f"x:ss.c.{booking.token}"),),)
             await outbox.enqueue(session, resident, Outbound(text, buttons), "moved", now, booking_id=booking.id)
+
+    async def feedback(
+        self, session: AsyncSession, resident: Resident, token: str, useful: bool, t: Texts, reply: Reply
+    ) -> bool:
+        """After the session: was it useful? Either way, the next step is one tap away."""
+        found = await sessions.by_token(session, resident, token)
+        if found is None or found[0].status != sessions.BOOKED:
+            return False
+        found[0].feedback = "yes" if useful else "no"
+        text = (
+            t("🙏 Merci ! Et maintenant, que voulez-vous faire ?")
+            if useful
+            else t("🙏 Merci de nous le dire. Une personne peut vous aider autrement :")
+        )
+        buttons = (
+            (Button(t("🧭 Où en est mon projet ?"), "m.screen"),),
+            (Button(t("🙋 Parler à un conseiller"), "m.human"),),
+            (Button(t("⬅️ Menu"), "menu"),),
+        )
+        reply.messages.append(Outbound(text, buttons, replace=True))
+        return True
