@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     webhook_secret: str = Field(default="", alias="TREMPLIN_WEBHOOK_SECRET")
     webhook_listen: str = Field(default="0.0.0.0", alias="TREMPLIN_WEBHOOK_LISTEN")
     webhook_port: int = Field(default=8443, alias="TREMPLIN_WEBHOOK_PORT")
+    coordinators: str = Field(default="", alias="TREMPLIN_COORDINATORS")
     retention_days: int = Field(default=730, alias="TREMPLIN_RETENTION_DAYS", ge=30)
     log_level: str = Field(default="INFO", alias="TREMPLIN_LOG_LEVEL")
 
@@ -52,6 +53,11 @@ class Settings(BaseSettings):
         if value and not (len(value) <= 256 and all(c.isascii() and (c.isalnum() or c in "_-") for c in value)):
             raise ValueError("must be 1-256 characters of A-Z a-z 0-9 _ - (Telegram's rule)")
         return value
+
+    @property
+    def coordinator_ids(self) -> frozenset[str]:
+        """Telegram user ids (numbers, comma-separated) of the people who manage sessions."""
+        return frozenset(part.strip() for part in self.coordinators.replace(";", ",").split(",") if part.strip())
 
     @property
     def database(self) -> str:

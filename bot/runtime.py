@@ -46,6 +46,7 @@ class Runtime:
             catalogs=catalogs,
             territory=territory,
             screening=screening,
+            coordinators=settings.coordinator_ids,
             default_language=settings.default_language,
             retention_days=settings.retention_days,
             **({"clock": clock} if clock is not None else {}),

@@ -292,3 +292,38 @@ async def test_after_the_session_a_follow_up_asks_if_it_helped(person, runtime):
     assert labels[:2] == ["🧭 Où en est mon projet ?", "🙋 Parler à un conseiller"]
     async with runtime.sessions() as session:
         assert await session.scalar(select(Booking.feedback)) == "yes"
+
+
+async def test_coordinators_see_fill_rates_and_mark_who_came(person, runtime, settings, clock):
+    await publish(runtime)
+    amina = await ready(person, "16", first_name="Amina", language_code="ar")
+    await amina.press("📅 Réunions d'information")
+    await amina.press("✅")
+    from dataclasses import replace as swap
+
+    from bot.core.dialogue import Dialogue
+
+    runtime.dialogue = Dialogue(swap(runtime.core, coordinators=frozenset({"test:boss"})))
+    boss = person("boss", first_name="Claire")
+    await boss.send("/start")
+    await boss.press("✅ Oui, d'accord")
+    seen = await boss.send("/sessions")
+    assert "Sessions à venir" in seen[0].text and "1/2 inscrits (50 %), 0 en attente" in seen[0].text
+    seen = await boss.press("📋 mar. 8 déc., 14:00")
+    assert "1. Amina — ✅ Place réservée" in seen[0].text
+    await boss.press("⬜ Amina")
+    seen = await boss.press("✅ Amina")
+    assert "❌ Amina" in [label for label, _ in boss.buttons()]
+    [noshow] = await pending(runtime, "noshow")
+    assert noshow.chat_id == "16" and "👋" in noshow.payload["text"] and "On ne vous" not in noshow.payload["text"]
+    assert all(f.chat_id != "16" for f in await pending(runtime, "followup"))  # no "how was it?" for an absence
+    await boss.press("❌ Amina")
+    await boss.press("⬜ Amina")
+    await boss.press("✅ Amina")  # absent again: no second message
+    assert len(await pending(runtime, "noshow")) == 1
+    sam = person("17")
+    await sam.send("/start")
+    seen = await sam.send("/sessions")  # residents get the resident list, never the staff view
+    assert "Prochaines réunions" in seen[-1].text and "inscrits" not in seen[-1].text
+    screen = sam.buttons()[0][1].split(":")[0]
+    assert await sam.press_data(f"{screen}:co.list") == [] and "plus actif" in sam.notice

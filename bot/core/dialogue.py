@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import SUPPORTED_LANGUAGES
 from bot.core import outreach, privacy, residents, screening_runs
+from bot.core.coordinator_flow import CoordinatorFlow
 from bot.core.messages import Button, Inbound, Kind, Outbound, Reply
 from bot.core.screening import Screening
 from bot.core.screening_flow import STEP as STEP_SCREENING
@@ -57,6 +58,7 @@ class Core:
     catalogs: Catalogs
     territory: Territory
     screening: Screening | None = None
+    coordinators: frozenset[str] = frozenset()
     default_language: str = "fr"
     retention_days: int = 730
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
@@ -74,6 +76,7 @@ class Dialogue:
         self.core = core
         self.flow = ScreeningFlow(core.screening, core.catalogs) if core.screening is not None else None
         self.sessions = SessionsFlow(core.catalogs, core.territory)
+        self.coordination = CoordinatorFlow(self.sessions)
 
     async def handle(self, session: AsyncSession, inbound: Inbound) -> Reply:
         now = self.core.clock()
@@ -136,6 +139,11 @@ class Dialogue:
             self._languages(t, reply)
         elif command == "help":
             self._help(t, reply, now)
+        elif command == "sessions":
+            if self._is_coordinator(inbound):
+                await self.coordination.overview(session, reply, now)
+            else:
+                await self.sessions.show_list(session, resident, t, reply, now)
         elif command == "back":
             if self.flow is None or not await self.flow.back(session, resident, t, reply, now):
                 reply.messages.append(Outbound(t("↩️ Il n'y a rien à changer pour l'instant. Voici le menu 👇")))
@@ -208,6 +216,14 @@ class Dialogue:
             await self.sessions.mine(session, resident, t, reply, now)
         elif action.startswith("ss.") and await self._standing(session, resident, action, t, reply, now):
             pass
+        elif action.startswith("co.") and self._is_coordinator(inbound):
+            if action == "co.list":
+                await self.coordination.overview(session, reply, now, replace=True)
+            elif not (
+                (action.startswith("co.s.") and await self.coordination.attendees(session, action[5:], reply))
+                or (action.startswith("co.a.") and await self.coordination.mark(session, action[5:], reply, now))
+            ):
+                reply.notice = t("Ce bouton n'est plus actif. Envoyez /menu pour le menu.")
         elif action in UPCOMING:
             text = t(UPCOMING[action]) + "\n\n" + t("En attendant, une personne peut vous aider :")
             text += "\n\n" + self._contact_block(t, now)
@@ -241,6 +257,13 @@ class Dialogue:
         else:
             log.info("button %r does not fit step %s of resident %s", action, resident.step, resident.id)
             reply.notice = t("Ce bouton n'est plus actif. Envoyez /menu pour le menu.")
+
+    def _is_coordinator(self, inbound: Inbound) -> bool:
+        """A plain id is a Telegram user id; "channel:id" names someone on another channel."""
+        named = self.core.coordinators
+        return f"{inbound.channel}:{inbound.user_id}" in named or (
+            inbound.channel == "telegram" and inbound.user_id in named
+        )
 
     async def _standing(
         self, session: AsyncSession, resident: Resident, action: str, t: Texts, reply: Reply, now: datetime

@@ -147,6 +147,7 @@ class Booking(Base):
     token: Mapped[str] = mapped_column(String(16), unique=True)
     offer_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     feedback: Mapped[str | None] = mapped_column(String(8), default=None)
+    attendance: Mapped[str | None] = mapped_column(String(8), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -50,6 +50,7 @@ def upgrade() -> None:
         sa.Column("token", sa.String(16), nullable=False, unique=True),
         sa.Column("offer_expires_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("feedback", sa.String(8), nullable=True),
+        sa.Column("attendance", sa.String(8), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.UniqueConstraint("session_id", "resident_id", name="uq_bookings_session_resident"),

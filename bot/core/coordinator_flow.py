@@ -1,0 +1,123 @@
+"""Coordinators in Telegram: sessions with their fill rate, who is coming, who came.
+
+The staff side is written in French, the working language of the support networks; what residents
+receive because of it (a no-show message) is in each resident's language.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from html import escape
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core import outbox, sessions
+from bot.core.messages import Button, Outbound, Reply
+from bot.core.sessions_flow import SessionsFlow
+from bot.core.texts import Texts
+from bot.db.models import Booking, InfoSession, OutboxMessage, Resident
+from bot.i18n import format_clock, format_day
+
+RECENT = timedelta(days=2)  # sessions that ended lately stay listed, to note who came
+MARKS = {None: "⬜", "present": "✅", "absent": "❌"}
+NEXT_MARK = {None: "present", "present": "absent", "absent": None}
+
+
+class CoordinatorFlow:
+    def __init__(self, flow: SessionsFlow) -> None:
+        self.flow = flow
+
+    async def overview(self, session: AsyncSession, reply: Reply, now: datetime, *, replace: bool = False) -> None:
+        waiting = (
+            select(Booking.session_id, func.count(Booking.id).label("n"))
+            .where(Booking.status == sessions.WAITLISTED)
+            .group_by(Booking.session_id)
+            .subquery()
+        )
+        rows = (
+            await session.execute(
+                select(InfoSession, func.coalesce(waiting.c.n, 0))
+                .outerjoin(waiting, waiting.c.session_id == InfoSession.id)
+                .where(InfoSession.status == "scheduled", InfoSession.ends_at > now - RECENT)
+                .order_by(InfoSession.starts_at)
+                .limit(20)
+            )
+        ).all()
+        lines = ["🗂️ <b>Sessions à venir</b>"]
+        buttons = []
+        for info, queued in rows:
+            when = f"{format_day(info.starts_at, 'fr')} {format_clock(info.starts_at, 'fr')}"
+            lines.append(
+                f"\n<b>{when}</b> — {escape(self.flow.title(info, 'fr'))}\n"
+                f"{info.seats_taken}/{info.capacity} inscrits ({round(100 * info.seats_taken / info.capacity)} %), "
+                f"{queued} en attente"
+            )
+            buttons.append((Button(f"📋 {self.flow.short(info, 'fr')}", f"co.s.{info.key}"),))
+        if not rows:
+            lines.append("Aucune session à venir. Publiez-en avec `tremplin sessions import`.")
+        buttons.append((Button("⬅️ Menu", "menu"),))
+        reply.messages.append(Outbound("\n".join(lines), tuple(buttons), replace=replace))
+
+    async def attendees(self, session: AsyncSession, key: str, reply: Reply) -> bool:
+        info = await sessions.get(session, key)
+        if info is None:
+            return False
+        when = f"{format_day(info.starts_at, 'fr')} {format_clock(info.starts_at, 'fr')}"
+        lines = [f"📋 <b>{escape(self.flow.title(info, 'fr'))}</b>", when, ""]
+        buttons = []
+        fr = Texts(self.flow.catalogs, "fr")
+        for number, (booking, resident) in enumerate(await sessions.attendees(session, info), start=1):
+            name = escape(resident.first_name or f"#{resident.id}")
+            status = await self.flow.status(session, booking, fr)
+            lines.append(f"{number}. {name} — {status}")
+            if booking.status == sessions.BOOKED:
+                buttons.append(
+                    (
+                        Button(
+                            f"{MARKS[booking.attendance]} {resident.first_name or resident.id}"[:30],
+                            f"co.a.{booking.token}",
+                        ),
+                    )
+                )
+        if len(lines) == 3:
+            lines.append("Personne d'inscrit pour l'instant.")
+        else:
+            lines += ["", "Touchez un nom pour noter : ⬜ → ✅ présent → ❌ absent."]
+        buttons.append((Button("🗂️ Toutes les sessions", "co.list"),))
+        reply.messages.append(Outbound("\n".join(lines), tuple(buttons), replace=True))
+        return True
+
+    async def mark(self, session: AsyncSession, token: str, reply: Reply, now: datetime) -> bool:
+        """Cycle attendance; an absence sends one kind message proposing another date."""
+        row = (
+            await session.execute(
+                select(Booking, InfoSession)
+                .join(InfoSession, InfoSession.id == Booking.session_id)
+                .where(Booking.token == token)
+            )
+        ).first()
+        if row is None or row[0].status != sessions.BOOKED:
+            return False
+        booking, info = row[0], row[1]
+        booking.attendance = NEXT_MARK[booking.attendance]
+        if booking.attendance == "absent":
+            await outbox.cancel_pending(session, booking.id, ("followup",))
+            told = await session.scalar(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.booking_id == booking.id, OutboxMessage.kind == "noshow")
+            )
+            if not told:
+                await self.no_show(session, booking, info, now)
+        return await self.attendees(session, info.key, reply)
+
+    async def no_show(self, session: AsyncSession, booking: Booking, info: InfoSession, now: datetime) -> None:
+        resident = await session.get(Resident, booking.resident_id)
+        if resident is None:
+            return
+        t = self.flow.texts_for(resident)
+        text = t("👋 On ne vous a pas vu à la réunion du {when}. Pas de souci !", when=self.flow.when(info, t))
+        text += "\n" + t("Voulez-vous venir à une autre date ?")
+        buttons = ((Button(t("📅 Voir les autres dates"), "x:m.sessions"),),)
+        await outbox.enqueue(session, resident, Outbound(text, buttons), "noshow", now, booking_id=booking.id)
