@@ -51,6 +51,15 @@ class SessionsFlow:
             return "📍 " + t.escape(", ".join(p for p in (info.venue_name, info.venue_address) if p))
         return "💻 " + t("En ligne : {url}", url=info.online_url or "")
 
+    def card(self, info: InfoSession, t: Texts, heading: str) -> list[str]:
+        """The lines every message about one session starts with: what, when, where."""
+        return [
+            heading,
+            t.escape(self.title(info, t.lang)),
+            "📆 <b>" + self.when(info, t) + "</b>",
+            self.place(info, t),
+        ]
+
     def seats(self, info: InfoSession, t: Texts) -> str:
         free = info.capacity - info.seats_taken
         if free <= 0:
@@ -99,12 +108,7 @@ class SessionsFlow:
         reply.messages.append(Outbound(text, tuple(rows), replace=True))
 
     def confirmation(self, info: InfoSession, t: Texts, now: datetime) -> Outbound:
-        lines = [
-            t("✅ <b>C'est réservé !</b>"),
-            t.escape(self.title(info, t.lang)),
-            "📆 <b>" + self.when(info, t) + "</b>",
-            self.place(info, t),
-        ]
+        lines = self.card(info, t, t("✅ <b>C'est réservé !</b>"))
         if info.access_note:
             lines.append("♿ " + t.escape(info.access_note))
         lines += ["", t("📎 Le fichier ci-dessous ajoute la date à votre agenda.")]
@@ -244,10 +248,7 @@ class SessionsFlow:
         t = self.texts_for(resident)
         text = "\n".join(
             (
-                t("🎉 <b>Une place s'est libérée !</b>"),
-                t.escape(self.title(info, t.lang)),
-                "📆 <b>" + self.when(info, t) + "</b>",
-                self.place(info, t),
+                *self.card(info, t, t("🎉 <b>Une place s'est libérée !</b>")),
                 "",
                 t(
                     "Vous la voulez ? Répondez avant {day} à {time}.",
@@ -277,14 +278,7 @@ class SessionsFlow:
         for kind, due, heading in plans:
             if due <= now:
                 continue
-            text = "\n".join(
-                (
-                    heading,
-                    t.escape(self.title(info, t.lang)),
-                    "📆 <b>" + self.when(info, t) + "</b>",
-                    self.place(info, t),
-                )
-            )
+            text = "\n".join(self.card(info, t, heading))
             buttons = ((Button(t("❌ Je ne peux pas venir"), f"x:ss.c.{booking.token}"),),)
             await outbox.enqueue(
                 session,
@@ -339,14 +333,7 @@ class SessionsFlow:
                 continue
             await self.schedule_reminders(session, resident, booking, info, now)
             t = self.texts_for(resident)
-            text = "\n".join(
-                (
-                    t("📆 <b>Nouvel horaire</b>"),
-                    t.escape(self.title(info, t.lang)),
-                    "📆 <b>" + self.when(info, t) + "</b>",
-                    self.place(info, t),
-                )
-            )
+            text = "\n".join(self.card(info, t, t("📆 <b>Nouvel horaire</b>")))
             buttons = ((Button(t("❌ Je ne peux pas venir"), f"x:ss.c.{booking.token}"),),)
             await outbox.enqueue(session, resident, Outbound(text, buttons), "moved", now, booking_id=booking.id)
 
