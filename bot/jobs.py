@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -65,30 +66,54 @@ def _outcome(row_id: int, error: str | None, final: bool, now: datetime) -> Call
     return mark
 
 
-def start_scheduler(runtime: Runtime, senders: dict[str, Send] | None = None) -> AsyncIOScheduler:
-    """Jobs are idempotent and their state is in the database, so a restart loses nothing."""
-    scheduler = AsyncIOScheduler(timezone="Europe/Paris")
-    for channel, send in (senders or {}).items():
-        scheduler.add_job(
-            pump_outbox,
+class Jobs:
+    """The scheduler and the jobs it runs; `stop` lets a running job finish before the loop closes."""
+
+    def __init__(self, runtime: Runtime, senders: dict[str, Send] | None = None) -> None:
+        self.runtime = runtime
+        self.running = 0
+        self.scheduler = AsyncIOScheduler(timezone="Europe/Paris")
+        now = datetime.now(UTC)
+        for channel, send in (senders or {}).items():
+            self._every(timedelta(seconds=2), f"outbox-{channel}", pump_outbox, runtime, channel, send, first=now)
+        self._every(timedelta(minutes=1), "offers", expire_offers, runtime)
+        self._every(timedelta(hours=24), "retention", forget_inactive, runtime, first=now + timedelta(minutes=1))
+
+    def _every(
+        self,
+        period: timedelta,
+        name: str,
+        job: Callable[..., Awaitable[Any]],
+        *args: Any,
+        first: datetime | None = None,
+    ) -> None:
+        async def guarded() -> None:
+            self.running += 1
+            try:
+                await job(*args)
+            except Exception:
+                log.exception("job %s failed; it will run again", name)
+            finally:
+                self.running -= 1
+
+        self.scheduler.add_job(
+            guarded,
             "interval",
-            seconds=2,
-            args=[runtime, channel, send],
-            id=f"outbox-{channel}",
+            seconds=period.total_seconds(),
+            id=name,
             coalesce=True,
             max_instances=1,
-            next_run_time=datetime.now(UTC),
+            **({"next_run_time": first} if first is not None else {}),
         )
-    scheduler.add_job(expire_offers, "interval", minutes=1, args=[runtime], id="offers", coalesce=True, max_instances=1)
-    scheduler.add_job(
-        forget_inactive,
-        "interval",
-        hours=24,
-        args=[runtime],
-        id="retention",
-        next_run_time=datetime.now(UTC) + timedelta(minutes=1),
-        coalesce=True,
-        max_instances=1,
-    )
-    scheduler.start()
-    return scheduler
+
+    def start(self) -> Jobs:
+        self.scheduler.start()
+        return self
+
+    async def stop(self, patience: float = 10.0) -> None:
+        self.scheduler.pause()
+        waited = 0.0
+        while self.running and waited < patience:
+            await asyncio.sleep(0.05)
+            waited += 0.05
+        self.scheduler.shutdown(wait=False)

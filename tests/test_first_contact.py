@@ -124,7 +124,7 @@ async def test_upcoming_features_say_so_and_give_a_person_to_call(person):
     ali = person("11")
     await ali.send("/start")
     await ali.press("✅ Oui, d'accord")
-    seen = await ali.press("📅 Réunions d'information")
+    seen = await ali.press("❓ Poser une question")
     assert "Bientôt" in seen[0].text and "04 65 71 00 00" in seen[0].text
     assert [label for label, _ in ali.buttons()] == ["⬅️ Menu"]
     seen = await ali.press("⬅️ Menu")

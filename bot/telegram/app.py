@@ -7,7 +7,6 @@ import logging
 from typing import Any
 from urllib.parse import urlparse
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from telegram import Bot, BotCommand, Update
 from telegram.constants import ChatAction
 from telegram.error import InvalidToken, NetworkError, TelegramError
@@ -16,7 +15,7 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 from bot.config import SUPPORTED_LANGUAGES, ConfigError, Settings
 from bot.core.dialogue import command_list
 from bot.core.messages import Inbound, Kind, Outbound
-from bot.jobs import start_scheduler
+from bot.jobs import Jobs
 from bot.runtime import Runtime
 from bot.telegram.inbound import CHANNEL, from_update
 from bot.telegram.render import Renderer, Undeliverable, with_retries
@@ -32,7 +31,7 @@ class TelegramBot:
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        self.scheduler: AsyncIOScheduler | None = None
+        self.jobs: Jobs | None = None
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
@@ -91,11 +90,14 @@ class TelegramBot:
             if message.buttons:
                 await self.runtime.remember_keyboard(Inbound(CHANNEL, chat_id, Kind.TEXT), str(live))
 
-        self.scheduler = start_scheduler(self.runtime, {CHANNEL: send})
+        self.jobs = Jobs(self.runtime, {CHANNEL: send}).start()
 
     async def on_stop(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
-        if self.scheduler is not None:
-            self.scheduler.shutdown(wait=False)
+        """Before the bot's connection closes: let a job that is sending finish."""
+        if self.jobs is not None:
+            await self.jobs.stop()
+
+    async def on_shutdown(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         await self.runtime.close()
 
     async def set_commands(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -124,7 +126,8 @@ def build_application(runtime: Runtime) -> tuple[Application[Any, Any, Any, Any,
         .base_url(settings.bot_api_base_url)
         .base_file_url(settings.bot_api_file_url)
         .post_init(bot.on_start)
-        .post_shutdown(bot.on_stop)
+        .post_stop(bot.on_stop)
+        .post_shutdown(bot.on_shutdown)
         .build()
     )
     app.add_handler(TypeHandler(Update, bot.on_update))
