@@ -327,3 +327,19 @@ async def test_coordinators_see_fill_rates_and_mark_who_came(person, runtime, se
     assert "Prochaines réunions" in seen[-1].text and "inscrits" not in seen[-1].text
     screen = sam.buttons()[0][1].split(":")[0]
     assert await sam.press_data(f"{screen}:co.list") == [] and "plus actif" in sam.notice
+
+
+async def test_more_than_five_dates_are_paged_and_languages_are_named(person, runtime):
+    many = "sessions:\n" + "".join(
+        f"  - key: s{i}\n    title: {{fr: Atelier {i}}}\n    starts: 2026-12-{10 + i} 14:00\n"
+        f"    ends: 2026-12-{10 + i} 16:00\n    venue: {{address: 1 rue X}}\n    capacity: 5\n    languages: [fr, ar, uk]\n"
+        for i in range(7)
+    )
+    await publish(runtime, many)
+    sam = await ready(person, "18")
+    seen = await sam.press("📅 Réunions d'information")
+    assert seen[0].text.count("Atelier") == 5 and "🗣️ Français, العربية, Українська" in seen[0].text
+    seen = await sam.press("➡️ Après")
+    assert "Atelier 5" in seen[0].text and "Atelier 6" in seen[0].text and "Atelier 0" not in seen[0].text
+    seen = await sam.press("⬅️ Avant")
+    assert "Atelier 0" in seen[0].text

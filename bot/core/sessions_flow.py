@@ -19,7 +19,7 @@ from bot.core.messages import Button, Outbound, Reply, Venue
 from bot.core.territory import Territory
 from bot.core.texts import Texts
 from bot.db.models import Booking, InfoSession, Resident
-from bot.i18n import PARIS, Catalogs, format_clock, format_day
+from bot.i18n import LANGUAGE_NAMES, PARIS, Catalogs, format_clock, format_day
 
 PAGE = 5
 REMINDERS = ("reminder_day", "reminder_2h", "followup")
@@ -60,6 +60,11 @@ class SessionsFlow:
             self.place(info, t),
         ]
 
+    @staticmethod
+    def spoken(info: InfoSession) -> str:
+        """The languages spoken or interpreted, each named in its own language."""
+        return "🗣️ " + ", ".join(LANGUAGE_NAMES.get(code, code) for code in info.languages or ["fr"])
+
     def seats(self, info: InfoSession, t: Texts) -> str:
         free = info.capacity - info.seats_taken
         if free <= 0:
@@ -89,6 +94,7 @@ class SessionsFlow:
                             f"<b>{self.when(info, t)}</b>",
                             t.escape(self.title(info, t.lang)),
                             self.place(info, t),
+                            self.spoken(info),
                             self.seats(info, t),
                         )
                     )
@@ -109,6 +115,9 @@ class SessionsFlow:
 
     def confirmation(self, info: InfoSession, t: Texts, now: datetime) -> Outbound:
         lines = self.card(info, t, t("✅ <b>C'est réservé !</b>"))
+        description = info.description.get(t.lang) or info.description.get("fr")
+        if description:
+            lines.insert(2, t.escape(str(description)))
         if info.access_note:
             lines.append("♿ " + t.escape(info.access_note))
         lines += ["", t("📎 Le fichier ci-dessous ajoute la date à votre agenda.")]
