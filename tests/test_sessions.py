@@ -332,7 +332,8 @@ async def test_coordinators_see_fill_rates_and_mark_who_came(person, runtime, se
 async def test_more_than_five_dates_are_paged_and_languages_are_named(person, runtime):
     many = "sessions:\n" + "".join(
         f"  - key: s{i}\n    title: {{fr: Atelier {i}}}\n    starts: 2026-12-{10 + i} 14:00\n"
-        f"    ends: 2026-12-{10 + i} 16:00\n    venue: {{address: 1 rue X}}\n    capacity: 5\n    languages: [fr, ar, uk]\n"
+        f"    ends: 2026-12-{10 + i} 16:00\n    venue: {{address: 1 rue X}}\n    capacity: 5\n"
+        "    languages: [fr, ar, uk]\n"
         for i in range(7)
     )
     await publish(runtime, many)
