@@ -344,3 +344,20 @@ async def test_more_than_five_dates_are_paged_and_languages_are_named(person, ru
     assert "Atelier 5" in seen[0].text and "Atelier 6" in seen[0].text and "Atelier 0" not in seen[0].text
     seen = await sam.press("⬅️ Avant")
     assert "Atelier 0" in seen[0].text
+
+
+async def test_erasing_everything_gives_the_seat_to_the_next_person(person, runtime):
+    await publish(runtime)
+    first, second, third = [await ready(person, uid) for uid in ("19", "20", "21")]
+    for someone, label in ((first, "✅"), (second, "✅"), (third, "⏳")):
+        await someone.press("📅 Réunions d'information")
+        await someone.press(f"{label} mar. 8 déc., 14:00")
+    await first.send("/menu")
+    seen = await first.press("🔒 Mes données")
+    assert "Réservations : 1" in seen[0].text
+    await first.press("🗑️ Tout effacer")
+    await first.press("🗑️ Oui, tout effacer")
+    offers = await pending(runtime, "offer")
+    assert [o.chat_id for o in offers] == ["21"]
+    async with runtime.sessions() as session:
+        assert (await sessions.get(session, "info-dec-08")).seats_taken == 2  # one for the second, one held for the third

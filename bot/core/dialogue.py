@@ -15,7 +15,7 @@ from types import MappingProxyType
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import SUPPORTED_LANGUAGES
-from bot.core import outreach, privacy, residents, screening_runs
+from bot.core import outreach, privacy, residents, screening_runs, sessions
 from bot.core.coordinator_flow import CoordinatorFlow
 from bot.core.messages import Button, Inbound, Kind, Outbound, Reply
 from bot.core.screening import Screening
@@ -251,6 +251,7 @@ class Dialogue:
             buttons = ((Button(t("🗑️ Oui, tout effacer"), "erase.yes"),), (Button(t("⬅️ Non, retour"), "data"),))
             reply.messages.append(Outbound(text, buttons, replace=True))
         elif action == "erase.yes" and resident.step == STEP_ERASE:
+            await self.sessions.release_all(session, resident, now)
             await privacy.erase(session, resident)
             text = t("🗑️ C'est fait : tout est effacé.\nPour revenir, envoyez /start.")
             reply.messages.append(Outbound(text, replace=True))
@@ -434,6 +435,7 @@ class Dialogue:
             t("Premier message : {day}", day=format_day(resident.created_at, t.lang)),
             t("Questionnaires : {count}", count=runs),
             t("Messages notés : {count}", count=await screening_runs.parked_count(session, resident)),
+            t("Réservations : {count}", count=len(await sessions.bookings_of(session, resident, self.core.clock()))),
             "",
             t("Pourquoi ? Pour vous guider et pour vous rappeler vos rendez-vous."),
             t("Rien n'est vendu. Rien n'est donné à d'autres sans vous le demander."),

@@ -366,3 +366,11 @@ class SessionsFlow:
         )
         reply.messages.append(Outbound(text, buttons, replace=True))
         return True
+
+    async def release_all(self, session: AsyncSession, resident: Resident, now: datetime) -> None:
+        """Before a resident's data is erased, their seats go back to the people waiting."""
+        for booking, info in await sessions.bookings_of(session, resident, now):
+            await outbox.cancel_pending(session, booking.id, REMINDERS)
+            promoted = await sessions.release(session, booking, info, now, sessions.CANCELLED)
+            if promoted is not None:
+                await self.offer(session, promoted, info, now)
