@@ -360,4 +360,5 @@ async def test_erasing_everything_gives_the_seat_to_the_next_person(person, runt
     offers = await pending(runtime, "offer")
     assert [o.chat_id for o in offers] == ["21"]
     async with runtime.sessions() as session:
-        assert (await sessions.get(session, "info-dec-08")).seats_taken == 2  # one for the second, one held for the third
+        info = await sessions.get(session, "info-dec-08")
+    assert info.seats_taken == 2  # one for the second, one held for the third
