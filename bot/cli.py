@@ -38,6 +38,9 @@ def _parser() -> argparse.ArgumentParser:
     sessions_sub.add_parser("list", help="upcoming sessions with their fill rate")
     cancel = sessions_sub.add_parser("cancel", help="cancel a session and tell everyone booked")
     cancel.add_argument("key")
+    knowledge = sub.add_parser("knowledge", help="the knowledge base in knowledge/")
+    knowledge_sub = knowledge.add_subparsers(dest="knowledge_command", required=True)
+    knowledge_sub.add_parser("check", help="missing languages, broken links, missing sources, stale dates")
     i18n = sub.add_parser("i18n", help="translation catalogs")
     i18n_sub = i18n.add_subparsers(dest="i18n_command", required=True)
     i18n_sub.add_parser("update", help="extract texts from the code and merge them into every catalog")
@@ -102,6 +105,18 @@ def _rasa_domain(path: Path, root: Path) -> int:
     return 0
 
 
+def _check_knowledge(root: Path) -> int:
+    from datetime import date
+
+    from bot.core.knowledge import check
+
+    problems = check(root, date.today())
+    for line in problems:
+        print(line)
+    print(f"knowledge: {'ok' if not problems else f'{len(problems)} problem(s)'}")
+    return 1 if problems else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -121,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
 
             runtime = Runtime.build(settings)
             return asyncio.run(sessions_command(runtime, args))
+        if args.command == "knowledge":
+            return _check_knowledge(settings.content_dir)
         if args.command == "i18n":
             return _i18n(args.i18n_command, settings.content_dir)
         if args.command == "run":
