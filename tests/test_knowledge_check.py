@@ -81,3 +81,10 @@ def test_amounts_are_written_once_and_filled_in(tmp_path):
     amounts, problems = load_amounts(folder)
     assert problems == ["amounts/b.yml: acre_rate is already defined in another file"]
     assert fill("Exonération de {{ acre_rate }}.", amounts) == "Exonération de 50 %."
+    assert fill("إعفاء {{acre_rate}}", amounts, rtl=True) == "إعفاء \u206850 %\u2069"
+
+
+def test_amounts_carry_no_words(tmp_path):
+    words = {"micro_ceiling": {"value": "4 ans", "source": "Urssaf", "checked": "2026-11-01"}}
+    found = check(base(tmp_path, [entry(i) for i in MANDATORY], words), TODAY)
+    assert any(line.startswith("amounts: micro_ceiling = '4 ans' has words in it") for line in found)

@@ -33,6 +33,7 @@ VARIABLE = re.compile(r"\{\{\s*([a-z0-9_]+)\s*\}\}")
 MAX_WORDS = 130  # "about 60-120 words": a little slack for languages that need more words
 MIN_EXAMPLES = 3
 STALE_AFTER = timedelta(days=365)
+NEUTRAL_VALUE = re.compile(r"^[0-9  .,%€+\-/]+$")  # one value fills seven languages: no words
 
 
 @dataclass(frozen=True)
@@ -122,9 +123,17 @@ def load_entries(folder: Path) -> list[Entry]:
     return entries
 
 
-def fill(text: str, amounts: dict[str, Amount]) -> str:
-    """Put the current amounts into a text."""
-    return VARIABLE.sub(lambda m: amounts[m.group(1)].value if m.group(1) in amounts else m.group(0), text)
+def fill(text: str, amounts: dict[str, Amount], rtl: bool = False) -> str:
+    """Put the current amounts into a text; in right-to-left text each is isolated ("203 100 €" would
+    otherwise show as "100 203 €")."""
+
+    def value(match: re.Match[str]) -> str:
+        amount = amounts.get(match.group(1))
+        if amount is None:
+            return match.group(0)
+        return f"\u2068{amount.value}\u2069" if rtl else amount.value
+
+    return VARIABLE.sub(value, text)
 
 
 def check(root: Path, today: date) -> list[str]:
@@ -138,6 +147,11 @@ def check(root: Path, today: date) -> list[str]:
     for name, amount in sorted(amounts.items()):
         if not amount.value or not amount.source:
             problems.append(f"amounts: {name} needs a value and a source")
+        elif not NEUTRAL_VALUE.match(amount.value):
+            problems.append(
+                f"amounts: {name} = {amount.value!r} has words in it; keep the number (and % or €) and write the unit "
+                "in each language's text"
+            )
         if amount.checked is None or today - amount.checked > STALE_AFTER:
             problems.append(f"amounts: {name} was last checked more than a year ago (or never)")
     for entry in entries:
