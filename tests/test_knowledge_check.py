@@ -53,6 +53,7 @@ def test_each_kind_of_mistake_is_named(tmp_path):
     del qpv["answer"]["uk"]
     qpv["examples"]["ar"] = ["one"]
     qpv["answer"]["fr"] = "Plafond : {{micro_plafond}}. " + "mot " * 140
+    qpv["title"]["es"] = qpv["title"]["fr"]
     broken.append(qpv)
     found = "\n".join(check(base(tmp_path, broken), TODAY))
     assert "cae: related topic 'coopp' does not exist" in found
@@ -62,6 +63,7 @@ def test_each_kind_of_mistake_is_named(tmp_path):
     assert "qpv: needs at least 3 example questions in ar" in found
     assert "qpv: fr uses {{micro_plafond}}, which knowledge/amounts/ does not define" in found
     assert "qpv: the French answer has" in found
+    assert "qpv: title in es is still the French text" in found
 
 
 def test_missing_mandatory_entries_and_stale_amounts(tmp_path):
@@ -88,3 +90,11 @@ def test_amounts_carry_no_words(tmp_path):
     words = {"micro_ceiling": {"value": "4 ans", "source": "Urssaf", "checked": "2026-11-01"}}
     found = check(base(tmp_path, [entry(i) for i in MANDATORY], words), TODAY)
     assert any(line.startswith("amounts: micro_ceiling = '4 ans' has words in it") for line in found)
+
+
+def test_the_shipped_knowledge_base_is_complete_and_current():
+    """All mandatory topics, seven languages, sources, and checked within the last year."""
+    from bot.config import PROJECT_ROOT
+
+    problems = check(PROJECT_ROOT, date.today())
+    assert problems == [], "\n".join(problems)

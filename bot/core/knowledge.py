@@ -162,6 +162,10 @@ def check(root: Path, today: date) -> list[str]:
             for lang in SUPPORTED_LANGUAGES:
                 if not texts.get(lang):
                     problems.append(f"{where}: {field} missing in {lang}")
+        for field, texts in (("title", entry.title), ("answer", entry.answer), ("details", entry.details)):
+            for lang, text in texts.items():
+                if lang != "fr" and text and text == texts.get("fr"):
+                    problems.append(f"{where}: {field} in {lang} is still the French text")
         for lang in SUPPORTED_LANGUAGES:
             if len(entry.examples.get(lang, [])) < MIN_EXAMPLES:
                 problems.append(f"{where}: needs at least {MIN_EXAMPLES} example questions in {lang}")
