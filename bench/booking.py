@@ -21,11 +21,11 @@ from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.core import privacy, sessions  # noqa: E402
-from bot.core.residents import find_or_create  # noqa: E402
-from bot.db.engine import in_transaction, make_engine, make_sessions  # noqa: E402
-from bot.db.migrate import upgrade  # noqa: E402
-from bot.db.models import InfoSession  # noqa: E402
+from bot.core import privacy, sessions
+from bot.core.residents import find_or_create
+from bot.db.engine import in_transaction, make_engine, make_sessions
+from bot.db.migrate import upgrade
+from bot.db.models import InfoSession
 
 RESIDENTS = 5000
 SESSIONS = 500
@@ -34,7 +34,7 @@ SELECTS = 2000
 
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 async def run(url: str, label: str) -> None:
