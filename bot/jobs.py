@@ -1,4 +1,4 @@
-"""Background work on a schedule (APScheduler): for now, forgetting residents after the retention period."""
+"""Background work on a schedule (APScheduler): the outbox, expired seat offers, and retention."""
 
 from __future__ import annotations
 

@@ -42,6 +42,8 @@ UPCOMING: Mapping[str, str] = MappingProxyType(
     }
 )
 
+STALE_BUTTON = N_("Ce bouton n'est plus actif. Envoyez /menu pour le menu.")
+
 # The commands of the bot's menu in Telegram, kept to the few a resident uses.
 COMMANDS = (
     ("start", N_("Commencer")),
@@ -167,7 +169,7 @@ class Dialogue:
             return
         if created or not screen.isdigit() or int(screen) != resident.screen:
             log.info("stale or forged button %r from resident %s", inbound.data[:64], resident.id)
-            reply.notice = t("Ce bouton n'est plus actif. Envoyez /menu pour le menu.")
+            reply.notice = t(STALE_BUTTON)
             if created:
                 self._welcome(resident, inbound, t, reply)
             return
@@ -205,7 +207,7 @@ class Dialogue:
                 reply.messages.append(Outbound(text, buttons, replace=True))
         elif action.startswith("s.") and self.flow is not None:
             if not await self.flow.press(session, resident, action, t, reply, now):
-                reply.notice = t("Ce bouton n'est plus actif. Envoyez /menu pour le menu.")
+                reply.notice = t(STALE_BUTTON)
         elif action == "m.sessions":
             await self.sessions.show_list(session, resident, t, reply, now)
         elif action.startswith("ss.p") and action[4:].isdigit():
@@ -223,7 +225,7 @@ class Dialogue:
                 (action.startswith("co.s.") and await self.coordination.attendees(session, action[5:], reply))
                 or (action.startswith("co.a.") and await self.coordination.mark(session, action[5:], reply, now))
             ):
-                reply.notice = t("Ce bouton n'est plus actif. Envoyez /menu pour le menu.")
+                reply.notice = t(STALE_BUTTON)
         elif action in UPCOMING:
             text = t(UPCOMING[action]) + "\n\n" + t("En attendant, une personne peut vous aider :")
             text += "\n\n" + self._contact_block(t, now)
@@ -257,7 +259,7 @@ class Dialogue:
             reply.messages.append(Outbound(text, replace=True))
         else:
             log.info("button %r does not fit step %s of resident %s", action, resident.step, resident.id)
-            reply.notice = t("Ce bouton n'est plus actif. Envoyez /menu pour le menu.")
+            reply.notice = t(STALE_BUTTON)
 
     def _is_coordinator(self, inbound: Inbound) -> bool:
         """A plain id is a Telegram user id; "channel:id" names someone on another channel."""

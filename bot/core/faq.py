@@ -168,7 +168,5 @@ class Hybrid:
         lexical = {m.topic: m.score for m in self.ngrams.search(question, wide)}
         semantic = {m.topic: m.score for m in self.embeddings.search(question, wide)}
         topics = set(lexical) | set(semantic)
-        scored = (
-            (t, self.weight * lexical.get(t, 0.0) + (1 - self.weight) * semantic.get(t, 0.0)) for t in topics
-        )
+        scored = ((t, self.weight * lexical.get(t, 0.0) + (1 - self.weight) * semantic.get(t, 0.0)) for t in topics)
         return _best_per_topic(scored, limit)

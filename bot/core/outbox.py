@@ -124,13 +124,3 @@ async def cancel_pending(session: AsyncSession, booking_id: int, kinds: tuple[st
         )
         .values(status="cancelled")
     )
-
-
-async def pending_for(session: AsyncSession, channel: str, chat_id: str) -> list[OutboxMessage]:
-    """What waits for one person, for channels where the person is there to read it (the terminal)."""
-    rows = await session.execute(
-        select(OutboxMessage)
-        .where(OutboxMessage.channel == channel, OutboxMessage.chat_id == chat_id, OutboxMessage.status == "pending")
-        .order_by(OutboxMessage.due_at, OutboxMessage.id)
-    )
-    return list(rows.scalars())

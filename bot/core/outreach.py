@@ -6,7 +6,6 @@ import logging
 import re
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -53,12 +52,3 @@ async def count_arrival(session: AsyncSession, source: str, now: datetime) -> No
         await session.execute(
             lite.on_conflict_do_update(index_elements=["source", "day"], set_={"count": OutreachArrival.count + 1})
         )
-
-
-async def arrivals(session: AsyncSession) -> dict[str, int]:
-    """Total arrivals per source, for coordinators."""
-    rows = await session.execute(select(OutreachArrival.source, OutreachArrival.count))
-    totals: dict[str, int] = {}
-    for source, count in rows:
-        totals[source] = totals.get(source, 0) + count
-    return totals

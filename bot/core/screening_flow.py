@@ -107,7 +107,7 @@ class ScreeningFlow:
         if question is None or question.answer(parts[3]) is None:
             return False
         await screening_runs.record(session, run, question.id, parts[3], None, now)
-        await self._next(session, resident, run, t, reply, now, replace=True)
+        await self._ask(session, resident, run, t, reply, now, replace=True)
         return True
 
     async def back(
@@ -150,13 +150,13 @@ class ScreeningFlow:
                 await self._show(resident, run, question, given, t, reply, replace=False)
                 return True
             await screening_runs.record(session, run, question.id, TYPED, value, now)
-            await self._next(session, resident, run, t, reply, now, replace=False)
+            await self._ask(session, resident, run, t, reply, now, replace=False)
             return True
         words = plain_words(text)
         match = next((a for a in question.answers if words and plain_words(t(a.label)) == words), None)
         if match is not None:
             await screening_runs.record(session, run, question.id, match.id, None, now)
-            await self._next(session, resident, run, t, reply, now, replace=False)
+            await self._ask(session, resident, run, t, reply, now, replace=False)
             return True
         await screening_runs.park(session, resident, STEP, text, now)
         reply.messages.append(
@@ -174,23 +174,6 @@ class ScreeningFlow:
             return None
         run = await screening_runs.get_run(session, resident, run_id)
         return run if run is not None and run.finished_at is None else None
-
-    async def _next(
-        self,
-        session: AsyncSession,
-        resident: Resident,
-        run: ScreeningRun,
-        t: Texts,
-        reply: Reply,
-        now: datetime,
-        *,
-        replace: bool,
-    ) -> None:
-        given = await screening_runs.answers(session, run)
-        if self.screening.next_question(given) is None:
-            await self._finish(session, resident, run, given, t, reply, now, replace=replace)
-        else:
-            await self._ask(session, resident, run, t, reply, now, replace=replace)
 
     async def _ask(
         self,

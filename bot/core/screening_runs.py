@@ -72,16 +72,6 @@ async def runs_count(session: AsyncSession, resident: Resident) -> int:
     return int(count or 0)
 
 
-async def latest_finished(session: AsyncSession, resident: Resident) -> ScreeningRun | None:
-    result = await session.execute(
-        select(ScreeningRun)
-        .where(ScreeningRun.resident_id == resident.id, ScreeningRun.outcome.is_not(None))
-        .order_by(ScreeningRun.finished_at.desc(), ScreeningRun.id.desc())
-        .limit(1)
-    )
-    return result.scalar_one_or_none()
-
-
 async def parked_count(session: AsyncSession, resident: Resident) -> int:
     count = await session.scalar(
         select(func.count()).select_from(ParkedMessage).where(ParkedMessage.resident_id == resident.id)
