@@ -182,6 +182,7 @@ class Renderer:
                 replaced = True
                 if await self.edit(pressed, message):
                     shown = pressed
+                    await self.attachments(message)  # an edit carries text only: the map and file follow
                 else:
                     shown = await self.send(message)
             else:
