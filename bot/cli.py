@@ -41,6 +41,10 @@ def _parser() -> argparse.ArgumentParser:
     knowledge = sub.add_parser("knowledge", help="the knowledge base in knowledge/")
     knowledge_sub = knowledge.add_subparsers(dest="knowledge_command", required=True)
     knowledge_sub.add_parser("check", help="missing languages, broken links, missing sources, stale dates")
+    gaps = knowledge_sub.add_parser("gaps", help="questions not answered, or answered then 👎, grouped")
+    gaps.add_argument("--days", type=int, default=90, help="how far back to look (default 90)")
+    faq = sub.add_parser("faq", help="answer questions read from standard input, one per line")
+    faq.add_argument("--json", action="store_true", help="one JSON object per line: q, lang, topics, scores, answered")
     i18n = sub.add_parser("i18n", help="translation catalogs")
     i18n_sub = i18n.add_subparsers(dest="i18n_command", required=True)
     i18n_sub.add_parser("update", help="extract texts from the code and merge them into every catalog")
@@ -134,10 +138,18 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "sessions":
             from bot.coordination import sessions_command
 
-            runtime = Runtime.build(settings)
+            runtime = Runtime.build(settings, with_answers=False)
             return asyncio.run(sessions_command(runtime, args))
+        if args.command == "knowledge" and args.knowledge_command == "gaps":
+            from bot.knowledge_cli import gaps_command
+
+            return asyncio.run(gaps_command(Runtime.build(settings, with_answers=False), args.days))
         if args.command == "knowledge":
             return _check_knowledge(settings.content_dir)
+        if args.command == "faq":
+            from bot.knowledge_cli import faq_batch
+
+            return faq_batch(settings, args.json)
         if args.command == "i18n":
             return _i18n(args.i18n_command, settings.content_dir)
         if args.command == "run":
@@ -146,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
 
             run(settings, webhook=args.webhook)
         else:
-            runtime = Runtime.build(settings)
+            runtime = Runtime.build(settings, with_answers=args.command == "chat")
             if args.command == "chat":
                 asyncio.run(_chat(runtime, args.lang, args.user))
             else:

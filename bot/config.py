@@ -38,6 +38,7 @@ class Settings(BaseSettings):
     coordinators: str = Field(default="", alias="TREMPLIN_COORDINATORS")
     retention_days: int = Field(default=730, alias="TREMPLIN_RETENTION_DAYS", ge=30)
     log_level: str = Field(default="INFO", alias="TREMPLIN_LOG_LEVEL")
+    cache_dir_setting: Path | None = Field(default=None, alias="TREMPLIN_CACHE_DIR")
 
     @field_validator("default_language")
     @classmethod
@@ -58,6 +59,11 @@ class Settings(BaseSettings):
     def coordinator_ids(self) -> frozenset[str]:
         """Telegram user ids (numbers, comma-separated) of the people who manage sessions."""
         return frozenset(part.strip() for part in self.coordinators.replace(";", ",").split(",") if part.strip())
+
+    @property
+    def cache_dir(self) -> Path:
+        """Where computed things that are safe to delete live (the FAQ's embeddings)."""
+        return self.cache_dir_setting or self.data_dir / "cache"
 
     @property
     def database(self) -> str:

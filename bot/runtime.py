@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.core import residents
+from bot.core.answers import Answers
 from bot.core.dialogue import Core, Dialogue
 from bot.core.messages import Inbound, Outbound, Reply
 from bot.core.screening import load_screening
@@ -30,9 +31,16 @@ class Runtime:
     sessions: async_sessionmaker[AsyncSession]
     core: Core
     dialogue: Dialogue
+    owns_answers: bool = True
 
     @classmethod
-    def build(cls, settings: Settings, clock: Callable[[], datetime] | None = None) -> Runtime:
+    def build(
+        cls,
+        settings: Settings,
+        clock: Callable[[], datetime] | None = None,
+        answers: Answers | None = None,
+        with_answers: bool = True,
+    ) -> Runtime:
         """Load content and open the database; content or URL mistakes surface here, before any chat."""
         content = settings.content_dir
         catalogs = Catalogs(content / "locales", settings.default_language)
@@ -46,13 +54,14 @@ class Runtime:
             catalogs=catalogs,
             territory=territory,
             screening=screening,
+            answers=answers or (Answers(content, settings.cache_dir) if with_answers else None),
             coordinators=settings.coordinator_ids,
             default_language=settings.default_language,
             retention_days=settings.retention_days,
             **({"clock": clock} if clock is not None else {}),
         )
         engine = make_engine(settings.database)
-        return cls(settings, engine, make_sessions(engine), core, Dialogue(core))
+        return cls(settings, engine, make_sessions(engine), core, Dialogue(core), owns_answers=answers is None)
 
     async def migrate(self) -> None:
         await upgrade(self.engine)
@@ -78,4 +87,6 @@ class Runtime:
             log.warning("could not remember the keyboard message of %s:%s", inbound.channel, inbound.user_id)
 
     async def close(self) -> None:
+        if self.core.answers is not None and self.owns_answers:
+            self.core.answers.close()
         await self.engine.dispose()

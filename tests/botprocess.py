@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bot.config import PROJECT_ROOT
 from tests.standin import StandIn
 
 
@@ -16,6 +17,9 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+FAQ_CACHE = PROJECT_ROOT / "data" / "cache"  # the FAQ's embeddings, computed once for the whole run
 
 
 class BotProcess:
@@ -35,6 +39,7 @@ class BotProcess:
                 "DATABASE_URL": database_url,
                 "TREMPLIN_DATA_DIR": str(workdir / "data"),
                 "TREMPLIN_LOG_LEVEL": "INFO",
+                "TREMPLIN_CACHE_DIR": str(FAQ_CACHE),
             }
         )
         if webhook:

@@ -20,7 +20,8 @@ from bot.config import PROJECT_ROOT, Settings
 from bot.core.messages import Inbound, Kind, Outbound, Reply
 from bot.i18n import supported
 from bot.runtime import Runtime
-from tests.botprocess import BotProcess
+from bot.core.answers import Answers
+from tests.botprocess import FAQ_CACHE, BotProcess
 from tests.standin import StandIn
 
 POSTGRES_ENV = "TREMPLIN_TEST_POSTGRES_URL"
@@ -99,9 +100,23 @@ def clock() -> Clock:
     return Clock(datetime(2026, 11, 24, 10, 0, tzinfo=UTC))  # a Tuesday, 11:00 in Paris
 
 
+@pytest.fixture(scope="session")
+def answers() -> Iterator[Answers]:
+    """The knowledge base and its matcher, built once; the first run of the suite computes the cache."""
+    built = Answers(PROJECT_ROOT, FAQ_CACHE)
+    built.wait()
+    yield built
+    built.close()
+
+
+@pytest.fixture(scope="session")
+def faq_cache(answers: Answers) -> str:
+    return str(FAQ_CACHE)
+
+
 @pytest.fixture
-async def runtime(settings: Settings, clock: Clock) -> AsyncIterator[Runtime]:
-    rt = Runtime.build(settings, clock=clock)
+async def runtime(settings: Settings, clock: Clock, answers: Answers) -> AsyncIterator[Runtime]:
+    rt = Runtime.build(settings, clock=clock, answers=answers)
     await rt.migrate()
     yield rt
     await rt.close()
@@ -114,7 +129,7 @@ def api() -> Iterator[StandIn]:
 
 
 @pytest.fixture
-def bot(api: StandIn, database_url: str, tmp_path: Path) -> Iterator[BotProcess]:
+def bot(api: StandIn, database_url: str, tmp_path: Path, faq_cache: str) -> Iterator[BotProcess]:
     """The real bot process in polling mode, against the stand-in, on SQLite and on PostgreSQL."""
     process = BotProcess(api, database_url, tmp_path)
     process.start()

@@ -83,7 +83,9 @@ def test_command_menu_is_set_in_every_language(api: StandIn, bot: BotProcess, ca
     assert api.commands()[1]["description"] == "Le menu"
 
 
-def test_a_refused_command_menu_is_a_warning_not_a_crash(api: StandIn, database_url: str, tmp_path: Path):
+def test_a_refused_command_menu_is_a_warning_not_a_crash(
+    api: StandIn, database_url: str, tmp_path: Path, faq_cache: str
+):
     api.fail_next("setMyCommands", status=400, description="Bad Request: BOT_COMMAND_INVALID", times=3)
     process = BotProcess(api, database_url, tmp_path)
     process.start()
@@ -154,7 +156,7 @@ def test_names_are_escaped_for_telegram_html(api: StandIn, bot: BotProcess):
     assert seen[0].parse_mode == "HTML"
 
 
-def test_webhook_mode_with_secret_token(api: StandIn, database_url: str, tmp_path: Path):
+def test_webhook_mode_with_secret_token(api: StandIn, database_url: str, tmp_path: Path, faq_cache: str):
     process = BotProcess(api, database_url, tmp_path, webhook=True)
     process.start()
     try:

@@ -16,7 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import SUPPORTED_LANGUAGES
 from bot.core import outreach, privacy, residents, screening_runs, sessions
+from bot.core.answers import Answers
 from bot.core.coordinator_flow import CoordinatorFlow
+from bot.core.faq_flow import FaqFlow
 from bot.core.messages import Button, Inbound, Kind, Outbound, Reply
 from bot.core.screening import Screening
 from bot.core.screening_flow import STEP as STEP_SCREENING
@@ -37,7 +39,6 @@ STEP_ERASE = "erase"
 # Menu entries whose feature is still to come: action -> (label, what to say meanwhile).
 UPCOMING: Mapping[str, str] = MappingProxyType(
     {
-        "m.ask": N_("❓ Bientôt, je pourrai répondre ici à vos questions écrites."),
         "m.human": N_("🙋 Bientôt, vous pourrez écrire ici à un conseiller."),
     }
 )
@@ -60,6 +61,7 @@ class Core:
     catalogs: Catalogs
     territory: Territory
     screening: Screening | None = None
+    answers: Answers | None = None
     coordinators: frozenset[str] = frozenset()
     default_language: str = "fr"
     retention_days: int = 730
@@ -79,6 +81,7 @@ class Dialogue:
         self.flow = ScreeningFlow(core.screening, core.catalogs) if core.screening is not None else None
         self.sessions = SessionsFlow(core.catalogs, core.territory)
         self.coordination = CoordinatorFlow(self.sessions)
+        self.faq = FaqFlow(core.catalogs, core.answers, self._contact_block) if core.answers is not None else None
 
     async def handle(self, session: AsyncSession, inbound: Inbound) -> Reply:
         now = self.core.clock()
@@ -101,7 +104,7 @@ class Dialogue:
         ):
             pass
         else:
-            self._text(resident, t, reply)
+            await self._text(session, resident, inbound, t, reply, now)
         await self._seal(session, resident, reply)
         return reply
 
@@ -225,6 +228,11 @@ class Dialogue:
                 (action.startswith("co.s.") and await self.coordination.attendees(session, action[5:], reply))
                 or (action.startswith("co.a.") and await self.coordination.mark(session, action[5:], reply, now))
             ):
+                reply.notice = t(STALE_BUTTON)
+        elif action == "m.ask" and self.faq is not None:
+            self.faq.prompt(resident, t, reply)
+        elif action.startswith("k.") and self.faq is not None:
+            if not await self.faq.press(session, resident, action, t, reply, now):
                 reply.notice = t(STALE_BUTTON)
         elif action in UPCOMING:
             text = t(UPCOMING[action]) + "\n\n" + t("En attendant, une personne peut vous aider :")
@@ -494,15 +502,17 @@ class Dialogue:
         reply.messages.append(Outbound(text + "\n" + t("Ou choisissez dans le menu 👇")))
         self._menu(resident, t, reply, attach=True)
 
-    def _text(self, resident: Resident, t: Texts, reply: Reply) -> None:
-        if resident.step == STEP_CONSENT:
+    async def _text(
+        self, session: AsyncSession, resident: Resident, inbound: Inbound, t: Texts, reply: Reply, now: datetime
+    ) -> None:
+        """Free text outside a flow is a question for the knowledge base, even before consent:
+        the answers are public and the question is kept with no link to the person."""
+        if self.faq is None:
             self._menu(resident, t, reply)
             return
-        text = t("Merci pour votre message 🙏\nJe ne sais pas encore répondre aux questions écrites.")
-        if self.core.territory.phone:
-            text += "\n" + t("Une personne peut vous répondre au {phone}.", phone=self.core.territory.phone)
-        reply.messages.append(Outbound(text + "\n" + t("Ou choisissez dans le menu 👇")))
-        self._menu(resident, t, reply, attach=True)
+        await self.faq.question(session, resident, inbound.text, t, reply, now)
+        if not reply.messages[-1].buttons:
+            self._menu(resident, t, reply, attach=True)
 
     # -- keyboards -----------------------------------------------------------------------------
 

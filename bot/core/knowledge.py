@@ -123,6 +123,25 @@ def load_entries(folder: Path) -> list[Entry]:
     return entries
 
 
+def load_questions(folder: Path) -> dict[str, dict[str, list[str]]]:
+    """`knowledge/questions/<lang>.yml`: more questions as residents type them, per topic (and `none`
+    for questions the base does not answer). They teach the matcher; residents never see them."""
+    questions: dict[str, dict[str, list[str]]] = {}
+    for path in sorted(folder.glob("*.yml")) if folder.exists() else []:
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise ContentError(f"questions/{path.name}: not valid YAML ({exc})") from exc
+        if not isinstance(data, dict):
+            raise ContentError(f"questions/{path.name}: expected topic ids, each with a list of questions")
+        questions[path.stem] = {
+            str(topic): [str(q).strip() for q in texts if str(q).strip()]
+            for topic, texts in data.items()
+            if isinstance(texts, list)
+        }
+    return questions
+
+
 def fill(text: str, amounts: dict[str, Amount], rtl: bool = False) -> str:
     """Put the current amounts into a text; in right-to-left text each is isolated ("203 100 €" would
     otherwise show as "100 203 €")."""
@@ -191,4 +210,10 @@ def check(root: Path, today: date) -> list[str]:
                         problems.append(
                             f"{where}: {lang} uses {{{{{name}}}}}, which knowledge/amounts/ does not define"
                         )
+    for lang, by_topic in load_questions(root / "knowledge" / "questions").items():
+        if lang not in SUPPORTED_LANGUAGES:
+            problems.append(f"questions/{lang}.yml: {lang} is not one of {', '.join(SUPPORTED_LANGUAGES)}")
+        for topic in by_topic:
+            if topic != "none" and topic not in ids:
+                problems.append(f"questions/{lang}.yml: topic {topic!r} does not exist")
     return problems

@@ -174,3 +174,22 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class FaqQuestion(Base):
+    """A question typed to the FAQ, kept without any link to who asked, for coordinators' gap list.
+
+    Phone numbers and e-mail addresses are masked before saving; the retention job deletes rows
+    after `FAQ_KEEP_DAYS`. The token lets the 👍/👎 buttons name the row without exposing its id.
+    """
+
+    __tablename__ = "faq_questions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[str] = mapped_column(String(16), unique=True)
+    text: Mapped[str] = mapped_column(Text)
+    language: Mapped[str] = mapped_column(String(8))
+    topic: Mapped[str | None] = mapped_column(String(40), default=None)
+    outcome: Mapped[str] = mapped_column(String(12))  # answered | unsure | none
+    feedback: Mapped[str | None] = mapped_column(String(8), default=None)  # up | down
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

@@ -1,0 +1,74 @@
+"""The knowledge base, ready to answer: its entries and amounts, the matcher and the language detector.
+
+Building the matcher takes a few seconds (a few minutes the very first time, while the embeddings of
+the base are computed and cached), so it is built on a worker thread while the bot starts; the
+first questions wait for it. Every question then runs on that same thread: the CPU work stays off
+the event loop, and the embedding engine is never used by two threads at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+
+from bot.core.faq import Doc, E5Encoder, Encoder, Matcher, Result, documents
+from bot.core.knowledge import Amount, Entry, load_amounts, load_entries, load_questions
+from bot.core.language import Detector, Guess, Words, load_words
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Asked:
+    result: Result
+    language: Guess
+
+
+def encoder_or_none() -> Encoder | None:
+    try:
+        return E5Encoder()
+    except (ImportError, OSError, RuntimeError) as exc:  # the lexical matcher still works alone
+        log.warning("FAQ: sentence embeddings unavailable (%s); matching on spelling only", exc)
+        return None
+
+
+class Answers:
+    def __init__(self, content: Path, cache: Path | None, embeddings: bool = True) -> None:
+        knowledge = content / "knowledge"
+        entries = load_entries(knowledge / "entries")
+        amounts, _ = load_amounts(knowledge / "amounts")
+        self.entries: Mapping[str, Entry] = MappingProxyType({e.id: e for e in entries})
+        self.amounts: Mapping[str, Amount] = MappingProxyType(amounts)
+        self.words: Words = load_words(content / "dialogues" / "words.yml")
+        self.docs: tuple[Doc, ...] = tuple(documents(entries, load_questions(knowledge / "questions")))
+        self._worker = ThreadPoolExecutor(1, thread_name_prefix="faq")
+        self._ready: Future[tuple[Matcher, Detector]] = self._worker.submit(self._build, cache, embeddings)
+
+    def _build(self, cache: Path | None, embeddings: bool) -> tuple[Matcher, Detector]:
+        matcher = Matcher(self.docs, encoder_or_none() if embeddings else None, cache)
+        log.info("FAQ ready: %d topics, %d documents", len(self.entries), len(self.docs))
+        return matcher, Detector(self.words)
+
+    def _ask(self, text: str, expected: str | None = None) -> Asked:
+        matcher, detector = self._ready.result()
+        guess = detector.guess(text, expected)
+        return Asked(matcher.ask(text), guess)
+
+    def ask_now(self, text: str) -> Asked:
+        """For the command line: waits for the matcher, then answers on this thread's behalf."""
+        return self._worker.submit(self._ask, text).result()
+
+    async def ask(self, text: str, expected: str | None = None) -> Asked:
+        """`expected` is the resident's language: kept unless the message is clearly in another."""
+        return await asyncio.wrap_future(self._worker.submit(self._ask, text, expected))
+
+    def wait(self) -> None:
+        self._ready.result()
+
+    def close(self) -> None:
+        self._worker.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,232 @@
+"""Ask a question: the knowledge base answers in the resident's language, or says it is unsure.
+
+Confident: the answer, its source, 1-2 related topics and 👍/👎. Unsure: up to three likely topics
+and a counsellor. Nothing fits: a kind "I don't know" and who can help. A question written in
+another language than the resident's setting is answered in that language, with an offer to switch.
+Questions are logged without any link to the person so coordinators can see the gaps.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date, datetime
+
+from babel.dates import format_date
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core import faq_log
+from bot.core.answers import Answers
+from bot.core.faq import normalise
+from bot.core.knowledge import Entry, fill
+from bot.core.language import LATIN_WORD, Words
+from bot.core.messages import Button, Outbound, Reply
+from bot.core.texts import Texts
+from bot.db.models import Resident
+from bot.i18n import LANGUAGE_NAMES, RTL_LANGUAGES, Catalogs
+
+STEP = "ask"
+SWITCH_CONFIDENCE = 0.7  # below this, a short or mixed message does not change the answer's language
+MAX_QUESTION = 1000  # a 5,000-character message is read by its beginning
+POPULAR = ("info-session", "funding-overview", "micro-entreprise")
+LETTER = re.compile(r"[^\W\d_]")
+WORDS = re.compile(r"[^\W\d_]+")
+
+
+def short_title(entry: Entry, lang: str) -> str:
+    """A button label from a title: the part before the colon when there is one ("CAE : …" → "CAE")."""
+    title = entry.title.get(lang) or entry.title.get("fr", entry.id)
+    head = re.split(r"\s*[:：]\s", title, maxsplit=1)[0]
+    return head if 3 <= len(head) < len(title) else title
+
+
+def small_talk(text: str, words_: Words) -> str | None:
+    """"hello", "merci beaucoup !": "greeting" or "thanks"; anything longer is a question."""
+    greetings, thanks = words_.greetings, words_.thanks
+    words = [w.lower() for w in WORDS.findall(text)]
+    if not words or len(words) > 4:
+        return None
+    plain = [normalise(w) for w in words]
+    if all(w in thanks for w in plain) or all(w in thanks for w in words):
+        return "thanks"
+    if plain[0] in greetings or words[0] in greetings or " ".join(words[:2]) in greetings:
+        rest = [w for w in plain[1:] if w not in greetings]
+        if len(rest) <= 2:
+            return "greeting"
+    return None
+
+
+class FaqFlow:
+    def __init__(
+        self, catalogs: Catalogs, answers: Answers, contact: Callable[[Texts, datetime], str]
+    ) -> None:
+        self.catalogs = catalogs
+        self.answers = answers
+        self.contact = contact
+
+    # -- screens ---------------------------------------------------------------------------------
+
+    def prompt(self, resident: Resident, t: Texts, reply: Reply) -> None:
+        """The ❓ menu entry: invite a question in the resident's own words, with a few common topics."""
+        resident.step = STEP
+        text = "\n".join(
+            (
+                t("❓ <b>Posez votre question</b>"),
+                t("Écrivez-la avec vos mots, dans votre langue. Les fautes ne sont pas un problème."),
+                t("Par exemple : « c'est quoi une CAE ? » ou « je touche le chômage, je peux créer ? »"),
+            )
+        )
+        rows = [
+            (Button("💡 " + short_title(self.answers.entries[topic], t.lang), f"k.t.{topic}"),)
+            for topic in POPULAR
+            if topic in self.answers.entries
+        ]
+        reply.messages.append(Outbound(text, (*rows, self._menu(t)), replace=True))
+
+    async def question(
+        self, session: AsyncSession, resident: Resident, text: str, t: Texts, reply: Reply, now: datetime
+    ) -> None:
+        """Free text outside another flow."""
+        chat = small_talk(text, self.answers.words)
+        if chat == "thanks":
+            reply.messages.append(Outbound(t("Avec plaisir 😊 Autre chose ? Écrivez votre question ou choisissez 👇")))
+            return
+        if chat == "greeting":
+            reply.messages.append(Outbound(t("Bonjour 👋 Écrivez votre question ou choisissez dans le menu 👇")))
+            return
+        if len(LETTER.findall(text)) < 2:
+            reply.messages.append(
+                Outbound(t("🙂 Je n'ai pas compris. Pouvez-vous écrire votre question avec quelques mots ?"))
+            )
+            return
+        asked = await self.answers.ask(text[:MAX_QUESTION], resident.language)
+        guess, result = asked.language, asked.result
+        lang, offer = resident.language, None
+        if (
+            guess.code
+            and guess.code != resident.language
+            and guess.confidence >= SWITCH_CONFIDENCE
+            and len(LATIN_WORD.findall(text.lower())) + len(WORDS.findall(text)) >= 4
+        ):
+            lang, offer = guess.code, guess.code
+        t = Texts(self.catalogs, lang)
+        if result.answered:
+            topic = result.topics[0].topic
+            token = await faq_log.record(session, text, lang, topic, "answered", now)
+            self._answer(self.answers.entries[topic], t, reply, token, offer)
+            return
+        first = result.topics[0].topic if result.topics else None
+        token = await faq_log.record(session, text, lang, first, result.outcome, now)
+        if result.outcome == "unsure":
+            lines = [t("🤔 Je ne suis pas sûr d'avoir compris. Votre question parle de… ?")]
+            rows: list[tuple[Button, ...]] = [
+                (Button("➡️ " + short_title(self.answers.entries[m.topic], lang), f"k.t.{m.topic}.{token}"),)
+                for m in result.topics[:3]
+            ]
+            rows.append((Button(t("🙋 Parler à un conseiller"), "m.human"),))
+        else:
+            lines = [
+                t("🙏 Désolé, je n'ai pas de réponse à cette question."),
+                t("Je réponds aux questions pour créer son entreprise : démarches, aides, statuts, accompagnement."),
+                "",
+                t("Pour autre chose, une personne peut vous orienter :"),
+                self.contact(t, now),
+            ]
+            rows = [(Button(t("🙋 Parler à un conseiller"), "m.human"),)]
+        if offer:
+            rows.append(self._switch(t, offer))
+        rows.append(self._menu(t))
+        reply.messages.append(Outbound("\n".join(lines), tuple(rows)))
+
+    async def press(
+        self, session: AsyncSession, resident: Resident, action: str, t: Texts, reply: Reply, now: datetime
+    ) -> bool:
+        """Buttons under answers: a topic, "learn more", 👍 or 👎. False when the button is not valid."""
+        kind, _, rest = action[2:].partition(".")
+        topic, _, token = rest.partition(".")
+        if kind in ("up", "dn"):
+            row = await faq_log.give_feedback(session, rest, kind == "up")
+            if row is None:
+                return False
+            t = Texts(self.catalogs, row.language)
+            if kind == "up":
+                reply.notice = t("Merci ! 🙏")
+                return True
+            text = "\n".join(
+                (
+                    t("Merci de nous le dire 🙏 Votre question est transmise à l'équipe pour améliorer les réponses."),
+                    "",
+                    t("Une personne peut vous répondre :"),
+                    self.contact(t, now),
+                )
+            )
+            help_rows = ((Button(t("🙋 Parler à un conseiller"), "m.human"),), self._menu(t))
+            reply.messages.append(Outbound(text, help_rows))
+            return True
+        entry = self.answers.entries.get(topic)
+        if entry is None or kind not in ("t", "more"):
+            return False
+        lang = t.lang
+        if token:
+            row = await faq_log.give_topic(session, token, topic)
+            if row is None:
+                token = ""
+            else:
+                lang = row.language
+        t = Texts(self.catalogs, lang)
+        if kind == "more" and entry.details.get(lang):
+            text = f"📖 <b>{t.escape(entry.title.get(lang, entry.id))}</b>\n\n" + self._body(entry.details[lang], lang)
+            related = tuple((button,) for button in self._related_row(entry, t, token))
+            reply.messages.append(Outbound(text, (*related, self._menu(t))))
+            return True
+        self._answer(entry, t, reply, token, None)
+        return True
+
+    # -- pieces ----------------------------------------------------------------------------------
+
+    def _answer(self, entry: Entry, t: Texts, reply: Reply, token: str, offer: str | None) -> None:
+        lang = t.lang
+        title = entry.title.get(lang) or entry.title["fr"]
+        text = f"<b>{t.escape(title)}</b>\n\n" + self._body(entry.answer.get(lang) or entry.answer["fr"], lang)
+        text += "\n\n" + self._source(entry, t)
+        rows: list[tuple[Button, ...]] = []
+        if entry.details.get(lang):
+            rows.append((Button(t("📖 En savoir plus"), self._data("more", entry.id, token)),))
+        related = self._related_row(entry, t, token)
+        if related:
+            rows.extend((button,) for button in related)
+        if token:
+            text += "\n\n" + t("Cette réponse vous aide ?")
+            rows.append((Button(t("👍 Oui"), f"k.up.{token}"), Button(t("👎 Non"), f"k.dn.{token}")))
+        if offer:
+            rows.append(self._switch(t, offer))
+        rows.append(self._menu(t))
+        reply.messages.append(Outbound(text, tuple(rows)))
+
+    def _body(self, text: str, lang: str) -> str:
+        return Texts.escape(fill(text.strip(), dict(self.answers.amounts), rtl=lang in RTL_LANGUAGES))
+
+    def _source(self, entry: Entry, t: Texts) -> str:
+        names = "; ".join(s.name.split(" – ")[0] for s in entry.sources[:2])
+        if entry.checked is None:
+            return t("📚 Source : {sources}", sources=names)
+        return t("📚 Source : {sources}. Vérifié le {day}.", sources=names, day=self._date(entry.checked, t.lang))
+
+    @staticmethod
+    def _date(day: date, lang: str) -> str:
+        return format_date(day, format="long", locale=lang)
+
+    def _related_row(self, entry: Entry, t: Texts, token: str) -> tuple[Button, ...]:
+        related = [self.answers.entries[r] for r in entry.related if r in self.answers.entries][:2]
+        return tuple(Button("➡️ " + short_title(r, t.lang), self._data("t", r.id, token)) for r in related)
+
+    @staticmethod
+    def _data(kind: str, topic: str, token: str) -> str:
+        return f"k.{kind}.{topic}.{token}" if token else f"k.{kind}.{topic}"
+
+    def _switch(self, t: Texts, lang: str) -> tuple[Button, ...]:
+        return (Button(t("🌍 Continuer en {language}", language=LANGUAGE_NAMES[lang]), f"lang.{lang}"),)
+
+    @staticmethod
+    def _menu(t: Texts) -> tuple[Button, ...]:
+        return (Button(t("⬅️ Menu"), "menu"),)

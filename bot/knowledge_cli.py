@@ -1,0 +1,60 @@
+"""Coordinators' commands for the knowledge base: try questions in batch, and list the gaps."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import timedelta
+from typing import TextIO
+
+from bot.config import Settings
+from bot.core import faq_log
+from bot.core.answers import Answers
+from bot.db.engine import in_transaction
+from bot.runtime import Runtime
+
+REASONS = {"none": "no topic fits", "unsure": "unsure between topics", "down": "answered, then 👎"}
+
+
+def faq_batch(settings: Settings, as_json: bool, lines: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
+    """One question per line in, one result per line out, in the order given."""
+    answers = Answers(settings.content_dir, settings.cache_dir)
+    try:
+        for line in lines:
+            question = line.rstrip("\n")
+            if not question.strip():
+                continue
+            asked = answers.ask_now(question)
+            topics = [m.topic for m in asked.result.topics]
+            scores = [round(m.score, 3) for m in asked.result.topics]
+            lang = asked.language.code or settings.default_language
+            if as_json:
+                row = {"q": question, "lang": lang, "topics": topics, "scores": scores,
+                       "answered": asked.result.answered, "outcome": asked.result.outcome}  # fmt: skip
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+            else:
+                found = ", ".join(f"{t} ({s:.2f})" for t, s in zip(topics, scores, strict=True)) or "—"
+                out.write(f"[{lang}] {asked.result.outcome:8} {found}  ← {question}\n")
+            out.flush()
+    finally:
+        answers.close()
+    return 0
+
+
+async def gaps_command(runtime: Runtime, days: int) -> int:
+    try:
+        await runtime.migrate()
+        since = runtime.core.clock() - timedelta(days=days)
+        found = await in_transaction(runtime.sessions, lambda s: faq_log.gaps(s, since))
+    finally:
+        await runtime.close()
+    if not found:
+        print(f"No unanswered or 👎 question in the last {days} days.")
+        return 0
+    print(f"Questions the knowledge base did not answer well, last {days} days, most frequent first:")
+    for gap in found:
+        about = f" — closest topic: {gap.topic}" if gap.topic else ""
+        print(f"\n{gap.count:4d} × {REASONS.get(gap.reason, gap.reason)}{about}")
+        for text, times in gap.examples:
+            print(f"       {f'{times}× ' if times > 1 else ''}{text[:160]}")
+    return 0
