@@ -49,7 +49,8 @@ def main() -> None:
     classes = len(index.topics)
     taught = [i for i, d in enumerate(docs) if d.kind != "answer"]
     encoder = E5Encoder()
-    vectors = EmbeddingCache(encoder, ROOT / "data" / "cache").vectors([docs[i].text for i in taught], [True] * len(taught))
+    cache = EmbeddingCache(encoder, ROOT / "data" / "cache")
+    vectors = cache.vectors([docs[i].text for i in taught], [True] * len(taught))
     vector_of = dict(zip(taught, vectors, strict=True))
     held = [i for i, d in enumerate(docs) if d.kind == "question" and d.text in language]
     rng = np.random.default_rng(7)

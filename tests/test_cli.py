@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from tests.botprocess import FAQ_CACHE
 from tests.conftest import ARABIC
+
+
+@pytest.fixture(autouse=True)
+def _faq_cache_ready(faq_cache: str) -> None:
+    """Every `tremplin` here shares the FAQ cache the session computed once."""
 
 
 def tremplin(*args: str, env: dict[str, str] | None = None, stdin: str = "", cwd: Path | None = None):
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_", "TREMPLIN_"))}
+    full_env["TREMPLIN_CACHE_DIR"] = str(FAQ_CACHE)  # the FAQ's embeddings, computed once for the run
     full_env.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
@@ -76,3 +86,21 @@ def test_the_terminal_chat_runs_the_screening(tmp_path: Path):
     assert "Question 13" in result.stdout
     summary = result.stdout.split("Merci, c'est fini !")[1]
     assert "CitésLab" in summary and "prêt d'honneur" in summary and "réunion d'information" in summary
+
+
+def test_the_terminal_chat_answers_a_typed_question(tmp_path: Path):
+    result = tremplin(
+        "chat", env={"TREMPLIN_DATA_DIR": str(tmp_path)}, stdin="1\nc koi une cae\n/quit\n", cwd=tmp_path
+    )
+    assert result.returncode == 0, result.stderr
+    assert "CAE : lancer son activité dans une coopérative" in result.stdout
+    assert "👍 Oui" in result.stdout
+
+
+def test_faq_batch_reads_questions_and_writes_json_lines(tmp_path: Path):
+    result = tremplin("faq", "--json", stdin="c koi une cae\nqui a gagné le match hier ?\n", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert lines[0]["q"] == "c koi une cae" and lines[0]["lang"] == "fr"
+    assert lines[0]["topics"][0] == "cae" and lines[0]["answered"] is True
+    assert lines[1]["answered"] is False and len(lines[1]["topics"]) <= 3

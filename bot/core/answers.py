@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -47,12 +48,22 @@ class Answers:
         self.words: Words = load_words(content / "dialogues" / "words.yml")
         self.docs: tuple[Doc, ...] = tuple(documents(entries, load_questions(knowledge / "questions")))
         self._worker = ThreadPoolExecutor(1, thread_name_prefix="faq")
-        self._ready: Future[tuple[Matcher, Detector]] = self._worker.submit(self._build, cache, embeddings)
+        self._ready: Future[tuple[Matcher, Detector]] = Future()
+        # A daemon thread, so quitting during the first (long) build does not wait for it to finish.
+        threading.Thread(target=self._build, args=(cache, embeddings), name="faq-build", daemon=True).start()
 
-    def _build(self, cache: Path | None, embeddings: bool) -> tuple[Matcher, Detector]:
-        matcher = Matcher(self.docs, encoder_or_none() if embeddings else None, cache)
-        log.info("FAQ ready: %d topics, %d documents", len(self.entries), len(self.docs))
-        return matcher, Detector(self.words)
+    def _build(self, cache: Path | None, embeddings: bool) -> None:
+        try:
+            matcher = Matcher(self.docs, encoder_or_none() if embeddings else None, cache)
+            self._ready.set_result((matcher, Detector(self.words)))
+            log.info("FAQ ready: %d topics, %d documents", len(self.entries), len(self.docs))
+        except Exception as exc:  # surfaced to every question, and logged once here
+            log.exception("FAQ: the matcher could not be built")
+            self._ready.set_exception(exc)
+
+    @property
+    def ready(self) -> bool:
+        return self._ready.done()
 
     def _ask(self, text: str, expected: str | None = None) -> Asked:
         matcher, detector = self._ready.result()

@@ -115,15 +115,15 @@ class FaqFlow:
             token = await faq_log.record(session, text, lang, topic, "answered", now)
             self._answer(self.answers.entries[topic], t, reply, token, offer)
             return
-        first = result.topics[0].topic if result.topics else None
+        first = result.topics[0].topic if result.topics and (result.outcome != "none" or result.near) else None
         token = await faq_log.record(session, text, lang, first, result.outcome, now)
+        suggestions: list[tuple[Button, ...]] = [
+            (Button("➡️ " + short_title(self.answers.entries[m.topic], lang), f"k.t.{m.topic}.{token}"),)
+            for m in result.topics[:3]
+        ]
         if result.outcome == "unsure":
             lines = [t("🤔 Je ne suis pas sûr d'avoir compris. Votre question parle de… ?")]
-            rows: list[tuple[Button, ...]] = [
-                (Button("➡️ " + short_title(self.answers.entries[m.topic], lang), f"k.t.{m.topic}.{token}"),)
-                for m in result.topics[:3]
-            ]
-            rows.append((Button(t("🙋 Parler à un conseiller"), "m.human"),))
+            rows = suggestions
         else:
             lines = [
                 t("🙏 Désolé, je n'ai pas de réponse à cette question."),
@@ -132,7 +132,11 @@ class FaqFlow:
                 t("Pour autre chose, une personne peut vous orienter :"),
                 self.contact(t, now),
             ]
-            rows = [(Button(t("🙋 Parler à un conseiller"), "m.human"),)]
+            rows = []
+            if result.near:  # close to a topic: it may still be what they meant
+                lines.append("\n" + t("Ou peut-être cherchez-vous ceci 👇"))
+                rows = suggestions[:2]
+        rows.append((Button(t("🙋 Parler à un conseiller"), "m.human"),))
         if offer:
             rows.append(self._switch(t, offer))
         rows.append(self._menu(t))
