@@ -97,6 +97,10 @@ async def chat(
             break
         if not line.strip():
             continue
+        answers = runtime.core.answers
+        if answers is not None and not answers.ready and parse_line(line, buttons, user, lang).kind is Kind.TEXT:
+            out.write("  (preparing the answers to written questions: the very first start takes a few minutes)\n")
+            out.flush()
         reply = await runtime.handle(parse_line(line, buttons, user, lang))
         shown = render(reply, out, ansi)
         shown += await deliver(runtime, user, out, ansi, first=len(shown) + 1)

@@ -10,7 +10,7 @@ from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.core import outbox, privacy
+from bot.core import faq_log, outbox, privacy
 from bot.core.messages import Outbound
 from bot.db.engine import in_transaction
 from bot.runtime import Runtime
@@ -28,6 +28,9 @@ async def forget_inactive(runtime: Runtime) -> int:
     )
     if count:
         log.info("retention: erased %d resident(s) inactive for %d days", count, runtime.settings.retention_days)
+    questions = await in_transaction(runtime.sessions, lambda s: faq_log.forget_old(s, now))
+    if questions:
+        log.info("retention: deleted %d anonymous FAQ question(s) older than %d days", questions, faq_log.KEEP_DAYS)
     return count
 
 

@@ -13,7 +13,7 @@ from bot.config import Settings
 from bot.core import residents
 from bot.core.answers import Answers
 from bot.core.dialogue import Core, Dialogue
-from bot.core.messages import Inbound, Outbound, Reply
+from bot.core.messages import Inbound, Kind, Outbound, Reply
 from bot.core.screening import load_screening
 from bot.core.territory import ContentError, load_territory
 from bot.core.texts import Texts
@@ -68,6 +68,8 @@ class Runtime:
 
     async def handle(self, inbound: Inbound) -> Reply:
         """One inbound event, one transaction; a failure becomes an apology, never silence."""
+        if inbound.kind is Kind.TEXT and self.core.answers is not None:
+            await self.core.answers.until_ready()  # never hold a transaction open while the FAQ builds
         try:
             return await in_transaction(self.sessions, lambda session: self.dialogue.handle(session, inbound))
         except Exception:

@@ -122,3 +122,18 @@ def test_greetings_and_thanks_are_not_questions():
 def test_phone_numbers_and_emails_never_reach_the_gap_log():
     masked = mask("appelez moi au 06 12 34 56 78 ou ecrivez a fatima.b@example.fr pour la cae")
     assert "06" not in masked and "@" not in masked and "pour la cae" in masked
+
+
+def test_a_changed_base_is_learnt_again_not_read_from_a_stale_cache(tmp_path: Path):
+    from bot.core.faq import Doc
+
+    base = [
+        Doc("cae", "c'est quoi une cae", "question"),
+        Doc("acre", "l'acre c'est quoi", "question"),
+        Doc("acre", "moins de cotisations au début", "question"),
+        Doc("cae", "coopérative d'activité", "question"),
+    ]
+    assert Matcher(base, cache=tmp_path).ask("cotisations").topics[0].topic == "acre"
+    changed = [*base, Doc("honour-loan", "prêt d'honneur à zéro pour cent", "question")]
+    assert Matcher(changed, cache=tmp_path).ask("pret d'honneur").topics[0].topic == "honour-loan"
+    assert Matcher(base, cache=tmp_path).ask("cotisations").topics[0].topic == "acre"

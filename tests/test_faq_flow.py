@@ -124,3 +124,19 @@ async def test_before_consent_a_question_is_answered_and_consent_is_still_asked(
     assert "CAE" in seen[-1].text
     await bob.press("⬅️ Menu")
     assert "Avant de commencer" in bob.seen[-1].text
+
+
+async def test_logged_questions_are_deleted_after_six_months(person, runtime, clock):
+    from bot.jobs import forget_inactive
+
+    amina = await started(person)
+    await amina.send("je cherche un travail de cuisinier")
+    clock.now += timedelta(days=faq_log.KEEP_DAYS + 1)
+    await forget_inactive(runtime)
+    gaps = await in_transaction(runtime.sessions, lambda s: faq_log.gaps(s, clock() - timedelta(days=400)))
+    assert gaps == []
+
+
+def test_the_privacy_answer_states_how_long_questions_are_kept(answers):
+    months = int(answers.amounts["faq_questions_months"].value)
+    assert abs(months * 30.4 - faq_log.KEEP_DAYS) < 15

@@ -9,6 +9,7 @@ the event loop, and the embedding engine is never used by two threads at once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 from collections.abc import Mapping
@@ -64,6 +65,11 @@ class Answers:
     @property
     def ready(self) -> bool:
         return self._ready.done()
+
+    async def until_ready(self) -> None:
+        """Wait for the first build without holding anything (a failed build surfaces in `ask`)."""
+        with contextlib.suppress(Exception):
+            await asyncio.wrap_future(self._ready)
 
     def _ask(self, text: str, expected: str | None = None) -> Asked:
         matcher, detector = self._ready.result()

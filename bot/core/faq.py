@@ -488,16 +488,17 @@ class Matcher:
     def __init__(self, docs: Sequence[Doc], encoder: Encoder | None = None, cache: Path | None = None) -> None:
         self.docs = list(docs)
         self.index = TopicIndex(self.docs)
-        self.ngrams = CharNgrams([d.text for d in self.docs])
         self.encoder = encoder
         taught = [i for i, d in enumerate(self.docs) if d.kind != "answer"]
         texts = [self.docs[i].text for i in taught]
+        # The n-gram columns come from exactly the texts in the cache key, so a cached classifier fits them.
+        self.ngrams = CharNgrams(texts)
         labels = self.index.of_doc[taught]
         classes = len(self.index.topics)
         lines = [f"{label}\t{text}" for label, text in zip(labels, texts, strict=True)]
         self.spelling = self._trained(
-            cache, "faq-ngram-classifier.npz", [repr(Classifier.NGRAMS), *lines],
-            lambda: Classifier.on_ngrams(self.ngrams.rows(taught), labels, classes),
+            cache, "faq-ngram-classifier.npz", [repr(Classifier.NGRAMS), *self.ngrams.column, *lines],
+            lambda: Classifier.on_ngrams(self.ngrams.rows(range(len(texts))), labels, classes),
         )  # fmt: skip
         self.meaning: Classifier | None = None
         if encoder is not None:
