@@ -4,8 +4,9 @@ Run: `.venv/bin/python bench/faq_eval.py`. The bot's own matcher is built first,
 builds it (embeddings and classifiers from the cache in data/cache/, computed on first use), and the
 process's resident memory is read right after, with the Telegram and database libraries imported
 too. Then every question of tests/faq_eval/ is asked, timing the bot's own work (language detection
-and matching, on its worker thread). The baselines run in the same process afterwards: BM25 with
-Snowball stems (the lexical baseline) and the spelling views alone (no embeddings).
+and matching, on its worker thread). The other methods run in the same process afterwards: BM25
+with Snowball stems (the lexical baseline), the n-gram classifier alone, the closest document by
+character n-grams, and the e5-small classifier alone.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.core.answers import Answers  # noqa: E402
-from bot.core.faq import Bm25, Matcher  # noqa: E402
+from bot.core.faq import NONE, Bm25, CharNgrams, Matcher, TopicIndex, ranked  # noqa: E402
 from tests.faq_eval.metrics import Row, load_set, score, table, total  # noqa: E402
 
 BM25_CONFIDENT = 8.0  # BM25 has no "none": above this score the baseline would answer
@@ -90,9 +91,35 @@ def main() -> None:
         return [m.topic for m in result.topics], result.answered
 
     report, lexical_times, _ = run(rows, lexical)
-    print("the spelling views alone (no embeddings):")
+    print("the n-gram classifier alone (no embeddings):")
     print(report)
     print(f"time per question: {times(lexical_times)}\n")
+
+    matcher, _ = answers.matcher_and_detector()
+    ngrams = CharNgrams([d.text for d in answers.docs])
+    index = TopicIndex(answers.docs)
+
+    def nearest(question: str) -> tuple[list[str], bool]:
+        found = ranked(index.topics, index.best(ngrams.scores(question)), 4)
+        topics = [m.topic for m in found if m.topic != NONE][:3]
+        return topics, found[0].topic != NONE and found[0].score >= 0.5
+
+    report, nearest_times, _ = run(rows, nearest)
+    print("character 3-5-gram TF-IDF, closest document per topic (answers at cosine >= 0.5):")
+    print(report)
+    print(f"time per question: {times(nearest_times)}\n")
+
+    def meaning(question: str) -> tuple[list[str], bool]:
+        assert matcher.encoder is not None and matcher.meaning is not None
+        probabilities = matcher.meaning.probabilities(matcher.encoder.embed([question], query=True)[0])
+        found = ranked(matcher.index.topics, probabilities.astype(float), 4)
+        topics = [m.topic for m in found if m.topic != NONE][:3]
+        return topics, found[0].topic != NONE and found[0].score >= 0.5
+
+    report, meaning_times, _ = run(rows, meaning)
+    print("multilingual-e5-small classifier alone (answers at probability >= 0.5):")
+    print(report)
+    print(f"time per question: {times(meaning_times)}\n")
     ratio = statistics.median(bot_times) / statistics.median(bm25_times)
     print(
         f"summary: top-1 {bot_top1:.1%} (BM25 {bm25_top1:.1%}); median time {ratio:.0f}× BM25's; "

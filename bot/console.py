@@ -99,7 +99,7 @@ async def chat(
             continue
         answers = runtime.core.answers
         if answers is not None and not answers.ready and parse_line(line, buttons, user, lang).kind is Kind.TEXT:
-            out.write("  (preparing the answers to written questions: the very first start takes a few minutes)\n")
+            out.write("  (one moment: preparing the answers to questions; the very first start takes minutes)\n")
             out.flush()
         reply = await runtime.handle(parse_line(line, buttons, user, lang))
         shown = render(reply, out, ansi)

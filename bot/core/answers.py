@@ -62,6 +62,10 @@ class Answers:
             log.exception("FAQ: the matcher could not be built")
             self._ready.set_exception(exc)
 
+    def matcher_and_detector(self) -> tuple[Matcher, Detector]:
+        """For measurements: waits for the build."""
+        return self._ready.result()
+
     @property
     def ready(self) -> bool:
         return self._ready.done()

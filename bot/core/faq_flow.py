@@ -211,7 +211,7 @@ class FaqFlow:
         return Texts.escape(fill(text.strip(), dict(self.answers.amounts), rtl=lang in RTL_LANGUAGES))
 
     def _source(self, entry: Entry, t: Texts) -> str:
-        names = "; ".join(s.name.split(" – ")[0] for s in entry.sources[:2])
+        names = "; ".join(dict.fromkeys(s.name.split(" – ")[0] for s in entry.sources[:3]))
         if entry.checked is None:
             return t("📚 Source : {sources}", sources=names)
         return t("📚 Source : {sources}. Vérifié le {day}.", sources=names, day=self._date(entry.checked, t.lang))
