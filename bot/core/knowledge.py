@@ -28,7 +28,7 @@ MANDATORY = (
     "business-takeover", "social-economy", "street-vendor", "food-business", "disability", "seniors",
     "talk-to-counsellor", "privacy",
 )  # fmt: skip
-ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,29}$")  # ≤ 30: buttons carry it within 64 bytes
 VARIABLE = re.compile(r"\{\{\s*([a-z0-9_]+)\s*\}\}")
 MAX_WORDS = 130  # "about 60-120 words": a little slack for languages that need more words
 MIN_EXAMPLES = 3
@@ -176,7 +176,7 @@ def check(root: Path, today: date) -> list[str]:
     for entry in entries:
         where = entry.id
         if not ID_PATTERN.match(entry.id):
-            problems.append(f"{where}: id must be lower case letters, digits and '-'")
+            problems.append(f"{where}: id must be at most 30 lower case letters, digits and '-'")
         for field, texts in (("title", entry.title), ("answer", entry.answer)):
             for lang in SUPPORTED_LANGUAGES:
                 if not texts.get(lang):
