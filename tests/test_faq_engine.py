@@ -117,6 +117,8 @@ def test_greetings_and_thanks_are_not_questions():
     assert small_talk("merci beaucoup 🙏", WORDS) == "thanks"
     assert small_talk("شكرا", WORDS) == "thanks"
     assert small_talk("bonjour je voudrais savoir ce qu'est une CAE", WORDS) is None
+    assert small_talk("ok", WORDS) == small_talk("d'accord", WORDS) == small_talk("واخا", WORDS) == "ok"
+    assert small_talk("ok pour la cae", WORDS) is None
 
 
 def test_phone_numbers_and_emails_never_reach_the_gap_log():

@@ -408,11 +408,11 @@ class Dialogue:
 
     def _contact_block(self, t: Texts, now: datetime) -> str:
         territory = self.core.territory
-        lines = [f"<b>{t.escape(territory.name)}</b>"]
+        lines = [f"<b>{t.isolate(territory.name)}</b>"]
         if territory.phone:
-            lines.append(f"📞 {t.escape(territory.phone)}")
+            lines.append(f"📞 {t.isolate(territory.phone)}")
         if territory.address:
-            lines.append(f"📍 {t.escape(territory.address)}")
+            lines.append(f"📍 {t.isolate(territory.address)}")
         if territory.is_open(now):
             lines.append(t("🟢 Ouvert maintenant."))
         else:

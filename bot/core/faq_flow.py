@@ -40,17 +40,21 @@ def short_title(entry: Entry, lang: str) -> str:
     return head if 3 <= len(head) < len(title) else title
 
 
-def small_talk(text: str, words_: Words) -> str | None:
-    """"hello", "merci beaucoup !": "greeting" or "thanks"; anything longer is a question."""
-    greetings, thanks = words_.greetings, words_.thanks
+def small_talk(text: str, lists: Words) -> str | None:
+    """"hello", "merci beaucoup !", "ok": "greeting", "thanks" or "ok"; anything longer is a question."""
     words = [w.lower() for w in WORDS.findall(text)]
     if not words or len(words) > 4:
         return None
-    plain = [normalise(w) for w in words]
-    if all(w in thanks for w in plain) or all(w in thanks for w in words):
+
+    def made_of(vocabulary: frozenset[str], among: list[str]) -> bool:
+        return all(w in vocabulary or normalise(w) in vocabulary for w in among)
+
+    if made_of(lists.thanks, words):
         return "thanks"
-    if plain[0] in greetings or words[0] in greetings or " ".join(words[:2]) in greetings:
-        rest = [w for w in plain[1:] if w not in greetings]
+    if len(words) <= 2 and made_of(lists.acknowledgements, words):
+        return "ok"
+    if made_of(lists.greetings, words[:1]) or " ".join(words[:2]) in lists.greetings:
+        rest = [w for w in words[1:] if not made_of(lists.greetings, [w])]
         if len(rest) <= 2:
             return "greeting"
     return None
@@ -90,6 +94,9 @@ class FaqFlow:
         chat = small_talk(text, self.answers.words)
         if chat == "thanks":
             reply.messages.append(Outbound(t("Avec plaisir 😊 Autre chose ? Écrivez votre question ou choisissez 👇")))
+            return
+        if chat == "ok":
+            reply.messages.append(Outbound(t("D'accord 👍 Écrivez votre question ou choisissez dans le menu 👇")))
             return
         if chat == "greeting":
             reply.messages.append(Outbound(t("Bonjour 👋 Écrivez votre question ou choisissez dans le menu 👇")))

@@ -35,6 +35,7 @@ class Words:
 
     greetings: frozenset[str] = frozenset()
     thanks: frozenset[str] = frozenset()
+    acknowledgements: frozenset[str] = frozenset()
     arabizi: frozenset[str] = frozenset()
 
 
@@ -43,7 +44,7 @@ def load_words(path: Path) -> Words:
     def read(key: str) -> frozenset[str]:
         return frozenset(str(w).lower() for w in (data or {}).get(key) or [])
 
-    return Words(read("greetings"), read("thanks"), read("arabizi"))
+    return Words(read("greetings"), read("thanks"), read("acknowledgements"), read("arabizi"))
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,12 @@ class Texts:
             filled[key] = f"{FSI}{safe}{PDI}" if rtl else safe
         return text.format(**filled)
 
+    def isolate(self, value: object) -> str:
+        """A value on a line of its own (a phone number, an address): escaped, and isolated in
+        right-to-left text, where "04 65 71 00 00" would otherwise show its groups reversed."""
+        safe = escape(str(value), quote=False)
+        return f"{FSI}{safe}{PDI}" if self.lang in RTL_LANGUAGES else safe
+
     @staticmethod
     def escape(value: object) -> str:
         """For text that came from a person or a data file and is put into HTML by hand."""
