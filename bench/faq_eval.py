@@ -69,7 +69,7 @@ def main() -> None:
 
     report, bot_times, bot_top1 = run(rows, bot)
     print(f"{len(rows)} questions; the bot's matcher built in {built:.1f} s; resident memory {memory:.0f} MB\n")
-    print("the bot (n-gram neighbours + n-gram classifier + e5-small classifier, margin rule):")
+    print("the bot (n-gram classifier + e5-small classifier, margin and agreement rules):")
     print(report)
     print(f"time per question: {times(bot_times)}\n")
 
