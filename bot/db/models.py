@@ -193,3 +193,39 @@ class FaqQuestion(Base):
     outcome: Mapped[str] = mapped_column(String(12))  # answered | unsure | none
     feedback: Mapped[str | None] = mapped_column(String(8), default=None)  # up | down
     asked_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class Handover(Base):
+    """A resident's conversation handed to the counsellors: one open at a time per resident.
+
+    `thread_id` is the resident's forum topic in the counsellors' group, kept across handovers so
+    the same resident comes back to the same topic (recreated when deleted by hand).
+    """
+
+    __tablename__ = "handovers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(12), index=True)  # open | taken | closed
+    reason: Mapped[str] = mapped_column(String(24))  # asked | faq_unsure | screening | distress
+    thread_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    counsellor_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    counsellor_name: Mapped[str | None] = mapped_column(String(128), default=None)
+    outcome: Mapped[str | None] = mapped_column(String(24), default=None)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    taken_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    raised_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+class AuditEntry(Base):
+    """What a counsellor did, when, on which handover: kept for accountability, never shown to residents."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(24))
+    handover_id: Mapped[int | None] = mapped_column(ForeignKey("handovers.id", ondelete="SET NULL"), default=None)
+    detail: Mapped[str | None] = mapped_column(Text, default=None)

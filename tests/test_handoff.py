@@ -1,0 +1,72 @@
+"""Handovers to counsellors: one open at a time, the same topic when a resident comes back, an audit trail."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from bot.core import handoff, residents
+from bot.core.texts import Texts
+from bot.db.engine import in_transaction
+from bot.db.models import AuditEntry
+from bot.runtime import Runtime
+
+MONDAY_10H = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 10:00 in Paris, office open
+SATURDAY = datetime(2026, 11, 28, 15, 0, tzinfo=UTC)
+
+
+async def test_a_resident_has_one_open_handover_and_keeps_the_same_topic(runtime: Runtime):
+    async def work(session):  # type: ignore[no-untyped-def]
+        amina, _ = await residents.find_or_create(session, "telegram", "71", "ar", MONDAY_10H)
+        first, created = await handoff.open_handover(session, amina, "asked", MONDAY_10H)
+        again, created_again = await handoff.open_handover(session, amina, "faq_unsure", MONDAY_10H)
+        assert created and not created_again and again.id == first.id
+        first.thread_id = "42"
+        handoff.take(session, first, "900", "Nadia", MONDAY_10H)
+        handoff.close(session, first, "900", "partner", MONDAY_10H + timedelta(hours=1))
+        back, created = await handoff.open_handover(session, amina, "asked", MONDAY_10H + timedelta(days=3))
+        assert created and back.id != first.id and back.thread_id == "42"
+        actions = (await session.scalars(select(AuditEntry.action).order_by(AuditEntry.id))).all()
+        assert actions == ["take", "close"]
+
+    await in_transaction(runtime.sessions, work)
+
+
+async def test_the_queue_is_oldest_first_and_forgotten_handovers_are_raised_again(runtime: Runtime):
+    async def work(session):  # type: ignore[no-untyped-def]
+        people = [
+            (await residents.find_or_create(session, "telegram", str(80 + i), "fr", MONDAY_10H))[0] for i in range(3)
+        ]
+        opened = []
+        for i, person in enumerate(people):
+            handover, _ = await handoff.open_handover(session, person, "asked", MONDAY_10H + timedelta(minutes=10 * i))
+            opened.append(handover)
+        handoff.take(session, opened[1], "900", "Nadia", MONDAY_10H + timedelta(minutes=15))
+        listed = [h.id for h, _ in await handoff.queue(session)]
+        assert listed == [h.id for h in opened]
+        late = await handoff.to_raise_again(session, MONDAY_10H + timedelta(minutes=35), timedelta(minutes=30))
+        assert [h.id for h in late] == [opened[0].id]  # the second is taken, the third is recent
+        assert handoff.waiting_time(opened[0], MONDAY_10H + timedelta(minutes=135)) == "2 h 15"
+
+    await in_transaction(runtime.sessions, work)
+
+
+async def test_the_resident_is_told_when_a_person_will_answer(runtime: Runtime):
+    territory = runtime.core.territory
+    t = Texts(runtime.core.catalogs, "fr")
+    assert "dans l'heure" in handoff.expected_reply(territory, t, MONDAY_10H)
+    later = handoff.expected_reply(territory, t, SATURDAY)
+    assert "à l'ouverture" in later and "lundi 30 novembre" in later
+
+
+async def test_topic_names_say_who_which_language_and_where(runtime: Runtime):
+    async def work(session):  # type: ignore[no-untyped-def]
+        karim, _ = await residents.find_or_create(session, "telegram", "90", "ar", MONDAY_10H)
+        karim.first_name = "Karim"
+        code = runtime.core.territory.neighbourhoods[0].code
+        karim.source = f"nb-{code}"
+        name = handoff.topic_name(karim, runtime.core.territory)
+        assert name.startswith("Karim · العربية · ") and len(name) <= 128
+
+    await in_transaction(runtime.sessions, work)
