@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
+from bot.config import PROJECT_ROOT
 from bot.core import handoff, residents
 from bot.core.texts import Texts
 from bot.db.engine import in_transaction
@@ -70,3 +72,39 @@ async def test_topic_names_say_who_which_language_and_where(runtime: Runtime):
         assert name.startswith("Karim · العربية · ") and len(name) <= 128
 
     await in_transaction(runtime.sessions, work)
+
+
+FLAGS = handoff.load_flags(PROJECT_ROOT / "dialogues" / "handover.yml")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "jveux parler a quelqu'un svp",
+        "Passez-moi quelqu'un !!",
+        "can i talk to a real person",
+        "bghit nhder m3a chi wa7ed",
+        "بغيت نهضر مع شي واحد من فضلك",
+        "quiero hablar con una persona",
+        "quero falar com alguém",
+        "gercek bir insanla konusmak istiyorum",
+        "хочу поговорити з людиною",
+        "хочу поговорить с человеком",
+    ],
+)
+def test_asking_for_a_person_is_recognised_in_every_language(text):
+    assert handoff.flag(text, FLAGS) == "asked"
+
+
+@pytest.mark.parametrize(
+    "text", ["j'ai envie de mourir", "i want to die", "bghit nmout", "ما عنديش ما ناكل", "duermo en la calle"]
+)
+def test_distress_words_go_to_a_person(text):
+    assert handoff.flag(text, FLAGS) == "distress"
+
+
+@pytest.mark.parametrize(
+    "text", ["c koi une cae", "je veux creer une association", "what is a business plan", "personne ne m'aide"]
+)
+def test_ordinary_questions_are_not_flagged(text):
+    assert handoff.flag(text, FLAGS) is None
