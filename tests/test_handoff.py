@@ -108,3 +108,22 @@ def test_distress_words_go_to_a_person(text):
 )
 def test_ordinary_questions_are_not_flagged(text):
     assert handoff.flag(text, FLAGS) is None
+
+
+async def test_the_card_tells_counsellors_who_and_what_with_names_escaped(runtime: Runtime):
+    async def work(session):  # type: ignore[no-untyped-def]
+        ali, _ = await residents.find_or_create(session, "telegram", "95", "tr", MONDAY_10H)
+        ali.first_name = "<Ali>"
+        ali.source = f"nb-{runtime.core.territory.neighbourhoods[0].code}"
+        handover, _ = await handoff.open_handover(session, ali, "faq_unsure", MONDAY_10H)
+        text = handoff.card(
+            ali, handover, runtime.core.territory,
+            screening="<b>Questionnaire du lundi 23 novembre</b>", bookings=["mardi 1 décembre, 14:00"],
+            messages=["je comprends pas <les> aides"],
+        )  # fmt: skip
+        assert "Demande de &lt;Ali&gt;" in text and "questions sans réponse sûre" in text
+        assert "Türkçe" in text and runtime.core.territory.neighbourhoods[0].name in text
+        assert "<b>Questionnaire du lundi 23 novembre</b>" in text and "&lt;les&gt;" in text
+        assert "/take" in text and "//" in text
+
+    await in_transaction(runtime.sessions, work)

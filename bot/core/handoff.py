@@ -8,6 +8,7 @@ written to the audit log. The adapter does the Telegram part (topics, relays); t
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -163,3 +164,44 @@ def flag(text: str, flags: Flags) -> str | None:
     if any(f" {phrase} " in padded for phrase in flags.human):
         return "asked"
     return None
+
+
+def card(
+    resident: Resident,
+    handover: Handover,
+    territory: Territory,
+    *,
+    screening: str | None = None,
+    bookings: Sequence[str] = (),
+    messages: Sequence[str] = (),
+) -> str:
+    """The card that opens a resident's topic, in French for the counsellors: who, how they came,
+    what the questionnaire said, their bookings and what they wrote. `screening` is already HTML."""
+    fr = Texts.escape
+    source = "—"
+    if resident.source and resident.source.startswith("nb-"):
+        place = territory.neighbourhood(resident.source[3:])
+        source = f"lien du quartier {place.name}" if place else resident.source
+    elif resident.source:
+        source = "lien d'un événement"
+    name = fr(resident.first_name or "sans prénom")
+    lines = [
+        f"🙋 <b>Demande de {name}</b> : {REASONS.get(handover.reason, handover.reason)}",
+        f"Langue : {LANGUAGE_NAMES.get(resident.language, resident.language)}",
+        f"Arrivée par : {fr(source)}",
+        f"Premier message : {format_day(resident.created_at, 'fr')}",
+    ]
+    if handover.counsellor_name:
+        lines.append(f"Prise en charge par : {fr(handover.counsellor_name)}")
+    lines += ["", screening or "Pas de questionnaire rempli."]
+    if bookings:
+        lines += ["", "<b>Réunions</b>", *(f"• {fr(b)}" for b in bookings)]
+    if messages:
+        lines += ["", "<b>Ses derniers messages</b>", *(f"• {fr(m)[:300]}" for m in messages)]
+    lines += [
+        "",
+        "Répondez dans ce sujet : vos messages lui sont transmis dans sa langue d'origine, tels quels.",
+        "« // » au début d'un message : note interne, non transmise. /take : je m'en occupe. "
+        "/release : rendre au bot. /close booked|partner|none : terminer.",
+    ]
+    return "\n".join(lines)
