@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     retention_days: int = Field(default=730, alias="TREMPLIN_RETENTION_DAYS", ge=30)
     log_level: str = Field(default="INFO", alias="TREMPLIN_LOG_LEVEL")
     cache_dir_setting: Path | None = Field(default=None, alias="TREMPLIN_CACHE_DIR")
+    counsellors_chat: str = Field(default="", alias="TREMPLIN_COUNSELLORS_CHAT")
 
     @field_validator("default_language")
     @classmethod

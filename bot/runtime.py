@@ -10,9 +10,10 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
-from bot.core import residents
+from bot.core import handoff, residents
 from bot.core.answers import Answers
 from bot.core.dialogue import Core, Dialogue
+from bot.core.handoff import load_flags
 from bot.core.messages import Inbound, Kind, Outbound, Reply
 from bot.core.screening import load_screening
 from bot.core.territory import ContentError, load_territory
@@ -55,6 +56,8 @@ class Runtime:
             territory=territory,
             screening=screening,
             answers=answers or (Answers(content, settings.cache_dir) if with_answers else None),
+            counsellors=settings.counsellors_chat.strip(),
+            flags=load_flags(content / "dialogues" / "handover.yml"),
             coordinators=settings.coordinator_ids,
             default_language=settings.default_language,
             retention_days=settings.retention_days,
@@ -87,6 +90,13 @@ class Runtime:
             )
         except Exception:
             log.warning("could not remember the keyboard message of %s:%s", inbound.channel, inbound.user_id)
+
+    async def topic_of(self, handover_id: int) -> str | None:
+        """The forum topic a handover's messages go to, as recorded now (an earlier send may have made it)."""
+        return await in_transaction(self.sessions, lambda s: handoff.thread_of(s, handover_id))
+
+    async def record_topic(self, handover_id: int, thread_id: str) -> None:
+        await in_transaction(self.sessions, lambda s: handoff.set_thread(s, handover_id, thread_id))
 
     async def close(self) -> None:
         if self.core.answers is not None and self.owns_answers:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from types import MappingProxyType
 
@@ -19,6 +19,8 @@ from bot.core import outreach, privacy, residents, screening_runs, sessions
 from bot.core.answers import Answers
 from bot.core.coordinator_flow import CoordinatorFlow
 from bot.core.faq_flow import FaqFlow
+from bot.core.handoff import Flags, flag
+from bot.core.handoff_flow import HandoffFlow
 from bot.core.messages import Button, Inbound, Kind, Outbound, Reply
 from bot.core.screening import Screening
 from bot.core.screening_flow import STEP as STEP_SCREENING
@@ -43,6 +45,14 @@ UPCOMING: Mapping[str, str] = MappingProxyType(
     }
 )
 
+URGENT_HELP = N_(
+    "❤️ Si vous êtes en danger ou très mal, appelez tout de suite, c'est gratuit, jour et nuit :\n"
+    "• 3114 : si vous pensez au suicide\n"
+    "• 115 : pour dormir à l'abri\n"
+    "• 3919 : violences faites aux femmes\n"
+    "• 17 ou 112 : danger immédiat"
+)
+
 STALE_BUTTON = N_("Ce bouton n'est plus actif. Envoyez /menu pour le menu.")
 
 # The commands of the bot's menu in Telegram, kept to the few a resident uses.
@@ -62,6 +72,8 @@ class Core:
     territory: Territory
     screening: Screening | None = None
     answers: Answers | None = None
+    counsellors: str = ""  # the counsellors' forum group (Telegram chat id); empty: handover not set up
+    flags: Flags = field(default_factory=Flags)
     coordinators: frozenset[str] = frozenset()
     default_language: str = "fr"
     retention_days: int = 730
@@ -82,9 +94,16 @@ class Dialogue:
         self.sessions = SessionsFlow(core.catalogs, core.territory)
         self.coordination = CoordinatorFlow(self.sessions)
         self.faq = FaqFlow(core.catalogs, core.answers, self._contact_block) if core.answers is not None else None
+        self.handoff = (
+            HandoffFlow(core.catalogs, core.territory, core.counsellors, self.flow) if core.counsellors else None
+        )
 
     async def handle(self, session: AsyncSession, inbound: Inbound) -> Reply:
         now = self.core.clock()
+        if inbound.group:  # only the counsellors' group is listened to; no resident is created for it
+            if self.handoff is not None and inbound.group == self.core.counsellors:
+                await self.handoff.staff(session, inbound, now)
+            return Reply()
         language = supported(inbound.language_code, self.core.default_language)
         resident, created = await residents.find_or_create(session, inbound.channel, inbound.user_id, language, now)
         t = Texts(self.core.catalogs, resident.language)
@@ -95,6 +114,8 @@ class Dialogue:
             await self._command(session, resident, inbound, t, reply, now, created)
         elif created:
             self._welcome(resident, inbound, t, reply)
+        elif self.handoff is not None and await self.handoff.relay_in(session, resident, inbound, now):
+            pass  # a person has the conversation: the bot stays silent
         elif inbound.kind is Kind.MEDIA:
             await self._media(session, resident, inbound, t, reply, now)
         elif (
@@ -193,6 +214,9 @@ class Dialogue:
             if then == "sessions":
                 await self.sessions.show_list(session, resident, t, reply, now)
                 return
+            if then == "human" and self.handoff is not None:
+                await self.handoff.ask(session, resident, "asked", t, reply, now)
+                return
             reply.messages.append(Outbound(t("✅ Merci, c'est noté."), replace=True))
             self._menu(resident, t, reply)
         elif action == "no" and resident.step == STEP_CONSENT:
@@ -229,6 +253,8 @@ class Dialogue:
                 or (action.startswith("co.a.") and await self.coordination.mark(session, action[5:], reply, now))
             ):
                 reply.notice = t(STALE_BUTTON)
+        elif action == "m.human" and self.handoff is not None:
+            await self._human(session, resident, "asked", t, reply, now)
         elif action == "m.ask" and self.faq is not None:
             self.faq.prompt(resident, t, reply)
         elif action.startswith("k.") and self.faq is not None:
@@ -486,6 +512,20 @@ class Dialogue:
                 return t("le lien du quartier {name}", name=place.name)
         return t("le lien d'un événement")
 
+    async def _human(
+        self, session: AsyncSession, resident: Resident, reason: str, t: Texts, reply: Reply, now: datetime
+    ) -> None:
+        """A person will read the conversation: with consent, since the card shows name and answers."""
+        assert self.handoff is not None
+        if privacy.has_consent(resident):
+            await self.handoff.ask(session, resident, reason, t, reply, now)
+            return
+        resident.step_data = {"then": "human"}
+        text = t("🔒 Pour qu'une personne voie votre prénom et vos réponses, j'ai besoin de votre accord.")
+        text += "\n\n" + self._consent_text(t)
+        buttons = ((Button(t("✅ Oui, d'accord"), "ok"),), self._back(t))
+        reply.messages.append(Outbound(text, buttons, replace=resident.step != STEP_CONSENT))
+
     async def _media(
         self, session: AsyncSession, resident: Resident, inbound: Inbound, t: Texts, reply: Reply, now: datetime
     ) -> None:
@@ -507,6 +547,12 @@ class Dialogue:
     ) -> None:
         """Free text outside a flow is a question for the knowledge base, even before consent:
         the answers are public and the question is kept with no link to the person."""
+        reason = flag(inbound.text, self.core.flags) if self.handoff is not None else None
+        if reason is not None:
+            if reason == "distress":
+                reply.messages.append(Outbound(t(URGENT_HELP)))
+            await self._human(session, resident, reason, t, reply, now)
+            return
         if self.faq is None:
             self._menu(resident, t, reply)
             return

@@ -59,6 +59,18 @@ async def open_handover(session: AsyncSession, resident: Resident, reason: str, 
     return handover, True
 
 
+async def thread_of(session: AsyncSession, handover_id: int) -> str | None:
+    handover = await session.get(Handover, handover_id)
+    return handover.thread_id if handover is not None else None
+
+
+async def set_thread(session: AsyncSession, handover_id: int, thread_id: str) -> None:
+    """The resident's topic, recorded on every handover of theirs so the next one reuses it."""
+    handover = await session.get(Handover, handover_id)
+    if handover is not None:
+        handover.thread_id = thread_id
+
+
 def audit(
     session: AsyncSession, actor: str, action: str, handover: Handover | None, now: datetime, detail: str = ""
 ) -> None:

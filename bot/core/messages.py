@@ -31,6 +31,8 @@ class Inbound:
     edited: bool = False
     language_code: str | None = None
     first_name: str | None = None
+    group: str = ""  # a group chat's id when the message was written there (the counsellors' group)
+    thread_id: str = ""  # its forum topic
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,9 @@ class Outbound:
     replace: bool = False
     venue: Venue | None = None
     document: Document | None = None
+    thread_id: str | None = None  # in a forum group: the topic to write in
+    topic_name: str | None = None  # create the topic under this name when it is missing or was deleted
+    handover_id: int | None = None  # the handover whose topic this is, to remember a (re)created topic
 
     def to_payload(self) -> dict[str, Any]:
         """JSON for the outbox table."""
@@ -83,6 +88,9 @@ class Outbound:
             "buttons": [[[b.label, b.data] for b in row] for row in self.buttons],
             "venue": None if self.venue is None else vars(self.venue),
             "document": None if self.document is None else vars(self.document),
+            "thread_id": self.thread_id,
+            "topic_name": self.topic_name,
+            "handover_id": self.handover_id,
         }
 
     @classmethod
@@ -92,6 +100,9 @@ class Outbound:
             buttons=tuple(tuple(Button(str(label), str(data)) for label, data in row) for row in payload["buttons"]),
             venue=Venue(**payload["venue"]) if payload.get("venue") else None,
             document=Document(**payload["document"]) if payload.get("document") else None,
+            thread_id=payload.get("thread_id"),
+            topic_name=payload.get("topic_name"),
+            handover_id=payload.get("handover_id"),
         )
 
 

@@ -34,6 +34,15 @@ def polite(moment: datetime) -> datetime:
     return moment
 
 
+def enqueue_to(session: AsyncSession, channel: str, chat_id: str, message: Outbound, kind: str, now: datetime) -> None:
+    """A message for a chat that is not a resident's (the counsellors' group): sent at once, any hour."""
+    session.add(
+        OutboxMessage(
+            channel=channel, chat_id=chat_id, kind=kind, payload=message.to_payload(), due_at=now, created_at=now
+        )
+    )
+
+
 async def enqueue(
     session: AsyncSession,
     resident: Resident,

@@ -9,7 +9,7 @@ from urllib.parse import urlparse
 
 from telegram import Bot, BotCommand, Update
 from telegram.constants import ChatAction
-from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.config import SUPPORTED_LANGUAGES, ConfigError, Settings
@@ -39,6 +39,9 @@ class TelegramBot:
         if inbound is None:
             if query is not None:
                 await self._answer(update, "")
+            return
+        if inbound.group:  # the counsellors' group: everything it causes goes through the outbox
+            await self.runtime.handle(inbound)
             return
         chat = update.effective_chat
         chat_id = chat.id if chat is not None else int(inbound.user_id)
@@ -85,12 +88,39 @@ class TelegramBot:
         await self.set_commands(app)
 
         async def send(chat_id: str, message: Outbound) -> None:
-            """An outbox message: sent as new, and it becomes the resident's live keyboard."""
+            """An outbox message: sent as new, and it becomes the resident's live keyboard.
+            In the counsellors' group it goes to the resident's topic, created (again) when missing."""
+            if message.topic_name is not None or message.thread_id is not None:
+                await self.to_topic(app, int(chat_id), message)
+                return
             live = await Renderer(app.bot, int(chat_id)).send(message)
             if message.buttons:
                 await self.runtime.remember_keyboard(Inbound(CHANNEL, chat_id, Kind.TEXT), str(live))
 
         self.jobs = Jobs(self.runtime, {CHANNEL: send}).start()
+
+    async def to_topic(self, app: Application[Any, Any, Any, Any, Any, Any], chat_id: int, message: Outbound) -> None:
+        """Write in a forum topic; a topic deleted by hand is created again, never leaving a message unsent."""
+        thread = message.thread_id
+        if message.handover_id is not None:
+            thread = await self.runtime.topic_of(message.handover_id) or thread
+        for attempt in range(2):
+            if thread is None and message.topic_name is not None:
+                created = await with_retries(
+                    lambda: app.bot.create_forum_topic(chat_id, message.topic_name or "?"), "createForumTopic"
+                )
+                thread = str(created.message_thread_id)
+                if message.handover_id is not None:
+                    await self.runtime.record_topic(message.handover_id, thread)
+            try:
+                await Renderer(app.bot, chat_id, int(thread) if thread else None).send(message)
+                return
+            except BadRequest as exc:
+                gone = "thread not found" in str(exc).lower() or "topic_deleted" in str(exc).lower()
+                if not gone or message.topic_name is None or attempt:
+                    raise
+                log.info("topic %s of handover %s is gone; creating it again", thread, message.handover_id)
+                thread = None
 
     async def on_stop(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         """Before the bot's connection closes: let a job that is sending finish."""

@@ -42,15 +42,27 @@ def from_update(update: Update) -> Inbound | None:
     if user is None or user.is_bot:
         return None
 
+    message = update.message or update.edited_message
+    group = ""
+    if message is not None and message.chat.type in ("group", "supergroup"):
+        group = str(message.chat.id)  # the core listens only to the counsellors' group
+    thread = str(message.message_thread_id or "") if message is not None and message.is_topic_message else ""
+
     def make(kind: Kind, **fields: Any) -> Inbound:
         return Inbound(
-            CHANNEL, str(user.id), kind, language_code=user.language_code, first_name=user.first_name, **fields
+            CHANNEL,
+            str(user.id),
+            kind,
+            language_code=user.language_code,
+            first_name=user.first_name,
+            group=group,
+            thread_id=thread,
+            **fields,
         )
 
     if update.callback_query is not None:
         return make(Kind.BUTTON, data=update.callback_query.data or "")
-    message = update.message or update.edited_message
-    if message is None or message.chat.type != "private":
+    if message is None or (message.chat.type != "private" and not group):
         return None
     edited = update.edited_message is not None
     if message.text is not None:

@@ -86,13 +86,16 @@ def split(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
 class Renderer:
     """Sends one reply to one private chat."""
 
-    def __init__(self, bot: Bot, chat_id: int) -> None:
+    def __init__(self, bot: Bot, chat_id: int, thread_id: int | None = None) -> None:
         self.bot = bot
         self.chat_id = chat_id
+        self.thread_id = thread_id  # a forum topic in the counsellors' group
 
     async def _send(self, text: str, markup: InlineKeyboardMarkup | None) -> Message:
         async def html() -> Message:
-            return await self.bot.send_message(self.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup)
+            return await self.bot.send_message(
+                self.chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup, message_thread_id=self.thread_id
+            )
 
         try:
             return await with_retries(html, "sendMessage")
@@ -102,7 +105,9 @@ class Renderer:
             log.error("HTML refused by Telegram (%s); sending as plain text: %r", exc, text[:200])
 
             async def raw() -> Message:
-                return await self.bot.send_message(self.chat_id, plain(text), reply_markup=markup)
+                return await self.bot.send_message(
+                    self.chat_id, plain(text), reply_markup=markup, message_thread_id=self.thread_id
+                )
 
             return await with_retries(raw, "sendMessage")
 

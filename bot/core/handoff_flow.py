@@ -1,0 +1,175 @@
+"""Talk to a counsellor: the resident's side (asking, being relayed) and the counsellors' topic.
+
+Everything that crosses between a resident's chat and the counsellors' group goes through the
+outbox, written in the same transaction, so Telegram's limits and failures are handled by the worker
+and nothing is lost. While a handover is open the bot stays silent and relays both ways.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core import handoff, outbox, screening_runs, sessions
+from bot.core.messages import Button, Inbound, Kind, Outbound, Reply
+from bot.core.screening_flow import ScreeningFlow
+from bot.core.territory import Territory
+from bot.core.texts import Texts
+from bot.db.models import Handover, Resident
+from bot.i18n import Catalogs, format_clock, format_day
+
+log = logging.getLogger(__name__)
+
+NOTE = "//"  # a counsellor's message starting with this stays in the topic
+
+
+class HandoffFlow:
+    def __init__(
+        self, catalogs: Catalogs, territory: Territory, counsellors: str, screening: ScreeningFlow | None
+    ) -> None:
+        self.catalogs = catalogs
+        self.territory = territory
+        self.counsellors = counsellors
+        self.screening = screening
+
+    # -- the resident's side ---------------------------------------------------------------------
+
+    async def ask(
+        self, session: AsyncSession, resident: Resident, reason: str, t: Texts, reply: Reply, now: datetime
+    ) -> None:
+        """Open (or renew) the handover, post the card in the resident's topic, say when a person answers."""
+        handover, created = await handoff.open_handover(session, resident, reason, now)
+        if created:
+            text = handoff.card(
+                resident,
+                handover,
+                self.territory,
+                screening=await self._screening_card(session, resident),
+                bookings=await self._bookings(session, resident, now),
+            )
+        else:
+            text = f"🔔 {Texts.escape(resident.first_name or 'La personne')} redemande quelqu'un."
+        self._to_topic(session, resident, handover, text, "handover_card", now)
+        reply.messages.append(
+            Outbound(handoff.expected_reply(self.territory, t, now), ((Button(t("⬅️ Menu"), "menu"),),))
+        )
+
+    async def relay_in(self, session: AsyncSession, resident: Resident, inbound: Inbound, now: datetime) -> bool:
+        """While a handover is open, what the resident writes goes to the topic and the bot says nothing."""
+        handover = await handoff.current(session, resident)
+        if handover is None or inbound.kind not in (Kind.TEXT, Kind.MEDIA):
+            return False
+        if inbound.kind is Kind.TEXT:
+            text = ("✏️ " if inbound.edited else "💬 ") + Texts.escape(inbound.text)
+        else:
+            caption = f" {Texts.escape(inbound.text)}" if inbound.text else ""
+            text = f"📎 [{inbound.media}]{caption} (pas encore relayé tel quel : demandez-lui de l'écrire)"
+        self._to_topic(session, resident, handover, text, "relay_in", now)
+        return True
+
+    # -- the counsellors' side -------------------------------------------------------------------
+
+    async def staff(self, session: AsyncSession, inbound: Inbound, now: datetime) -> None:
+        """A message in the counsellors' group: a command, a note, or a reply to relay."""
+        actor = inbound.user_id
+        if inbound.kind is Kind.COMMAND and inbound.command == "queue":
+            self._say(session, inbound.thread_id, await self._queue(session, now), now)
+            return
+        found = await self._by_thread(session, inbound.thread_id)
+        if found is None:
+            if inbound.kind is Kind.COMMAND and inbound.command in ("take", "release", "close"):
+                self._say(session, inbound.thread_id, "Aucune demande ouverte dans ce sujet.", now)
+            return
+        handover, resident = found
+        if inbound.kind is Kind.COMMAND:
+            await self._command(session, inbound, handover, resident, now)
+            return
+        if inbound.kind is not Kind.TEXT or inbound.text.lstrip().startswith(NOTE) or inbound.edited:
+            return  # notes and non-text stay in the topic (media relay comes later)
+        if handover.status == handoff.OPEN:
+            handoff.take(session, handover, actor, inbound.first_name or actor, now)
+        handoff.audit(session, actor, "reply", handover, now)
+        await outbox.enqueue(
+            session, resident, Outbound("🙋 " + Texts.escape(inbound.text)), "relay_out", now, urgent=True
+        )
+
+    async def _command(
+        self, session: AsyncSession, inbound: Inbound, handover: Handover, resident: Resident, now: datetime
+    ) -> None:
+        actor, name = inbound.user_id, inbound.first_name or inbound.user_id
+        if inbound.command == "take":
+            handoff.take(session, handover, actor, name, now)
+            self._say(session, inbound.thread_id, f"✅ Pris en charge par {Texts.escape(name)}.", now)
+        elif inbound.command in ("release", "close"):
+            outcome = "released" if inbound.command == "release" else inbound.args.strip().lower() or "none"
+            if outcome not in (*handoff.OUTCOMES, "released"):
+                self._say(
+                    session, inbound.thread_id, "Issue inconnue : /close booked, /close partner ou /close none.", now
+                )
+                return
+            handoff.close(session, handover, actor, outcome, now)
+            t = Texts(self.catalogs, resident.language)
+            back = t("🤖 La conversation avec la personne est terminée. Je suis de nouveau là : envoyez /menu.")
+            await outbox.enqueue(session, resident, Outbound(back), "handover_end", now, urgent=True)
+            label = "rendu au bot" if outcome == "released" else f"terminé : {handoff.OUTCOMES[outcome]}"
+            self._say(session, inbound.thread_id, f"☑️ {label.capitalize()} ({Texts.escape(name)}).", now)
+        elif inbound.command == "note":
+            return
+
+    # -- pieces ----------------------------------------------------------------------------------
+
+    def _to_topic(
+        self, session: AsyncSession, resident: Resident, handover: Handover, text: str, kind: str, now: datetime
+    ) -> None:
+        message = Outbound(
+            text,
+            thread_id=handover.thread_id,
+            topic_name=handoff.topic_name(resident, self.territory),
+            handover_id=handover.id,
+        )
+        outbox.enqueue_to(session, resident.channel, self.counsellors, message, kind, now)
+
+    def _say(self, session: AsyncSession, thread_id: str, text: str, now: datetime) -> None:
+        message = Outbound(text, thread_id=thread_id or None)
+        outbox.enqueue_to(session, "telegram", self.counsellors, message, "staff_notice", now)
+
+    async def _by_thread(self, session: AsyncSession, thread_id: str) -> tuple[Handover, Resident] | None:
+        if not thread_id:
+            return None
+        row = (
+            await session.execute(
+                select(Handover, Resident)
+                .join(Resident, Resident.id == Handover.resident_id)
+                .where(Handover.thread_id == thread_id, Handover.status.in_(handoff.ACTIVE))
+            )
+        ).first()
+        return (row[0], row[1]) if row is not None else None
+
+    async def _queue(self, session: AsyncSession, now: datetime) -> str:
+        waiting = await handoff.queue(session)
+        if not waiting:
+            return "Aucune demande en attente."
+        lines = ["<b>Demandes ouvertes</b> (la plus ancienne d'abord)"]
+        for handover, resident in waiting:
+            who = Texts.escape(handoff.topic_name(resident, self.territory))
+            state = f"prise par {Texts.escape(handover.counsellor_name or '?')}" if handover.counsellor_id else "libre"
+            lines.append(f"• {who} : {handoff.waiting_time(handover, now)}, {state}")
+        return "\n".join(lines)
+
+    async def _screening_card(self, session: AsyncSession, resident: Resident) -> str | None:
+        run = await screening_runs.latest(session, resident)
+        if run is None or self.screening is None:
+            return None
+        given = await screening_runs.answers(session, run)
+        return self.screening.card(given, self.screening.screening.outcome(given), run.started_at)
+
+    async def _bookings(self, session: AsyncSession, resident: Resident, now: datetime) -> list[str]:
+        found = await sessions.bookings_of(session, resident, now)
+        return [
+            f"{info.title.get('fr') or info.key} : {format_day(info.starts_at, 'fr')}"
+            f" à {format_clock(info.starts_at, 'fr')} ({booking.status})"
+            for booking, info in found
+        ]

@@ -1,0 +1,87 @@
+"""End to end: a resident asks for a person; counsellors answer from their forum group (stand-in)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.botprocess import BotProcess
+from tests.standin import Resident, StandIn
+from tests.standin.server import Entry
+
+GROUP = -1001234567890
+NADIA = 9001
+
+
+@pytest.fixture
+def desk(api: StandIn, database_url: str, tmp_path: Path, faq_cache: str) -> Iterator[BotProcess]:
+    """The bot with a counsellors' forum group where Nadia is a member."""
+    api.add_user(NADIA, "Nadia", language_code="fr")
+    api.add_group(GROUP, "Conseillers Tremplin", is_forum=True, members={NADIA: "member"})
+    process = BotProcess(api, database_url, tmp_path)
+    process.env["TREMPLIN_COUNSELLORS_CHAT"] = str(GROUP)
+    process.start()
+    yield process
+    process.stop()
+    errors = [line for line in process.log().splitlines() if " ERROR " in line or "Traceback" in line]
+    assert not errors, process.log()
+
+
+def in_topic(api: StandIn, thread: int) -> list[Entry]:
+    return [e for e in api.transcript(GROUP) if e.message_thread_id == thread and e.from_bot and not e.deleted]
+
+
+def wait_topic(api: StandIn, name_start: str, timeout: float = 15.0) -> int:
+    api.wait_until(
+        lambda: any(t["name"].startswith(name_start) and not t["deleted"] for t in api.topics(GROUP).values()),
+        timeout,
+    )
+    return max(tid for tid, t in api.topics(GROUP).items() if t["name"].startswith(name_start) and not t["deleted"])
+
+
+def test_flag_card_relay_both_ways_note_and_release(api: StandIn, desk: BotProcess):
+    amina = Resident(api, 7001, "Amina", "fr")
+    amina.start()
+    amina.press("✅ Oui, d'accord")
+    seen = amina.press("🙋 Parler à un conseiller")
+    assert "une personne va vous répondre ici" in seen[-1].text or "à l'ouverture" in seen[-1].text
+    thread = wait_topic(api, "Amina · Français")
+    api.wait_until(lambda: any("Demande de Amina" in e.text for e in in_topic(api, thread)))
+    card = next(e for e in in_topic(api, thread) if "Demande de Amina" in e.text)
+    assert "a demandé à parler à quelqu'un" in card.text and "Langue : Français" in card.text
+
+    before = len(amina.bot_entries())
+    api.push_message(7001, "bonjour je suis un peu perdue avec mes papiers")
+    api.wait_until(lambda: any("💬 bonjour je suis un peu perdue" in e.text for e in in_topic(api, thread)))
+    assert len(amina.bot_entries()) == before  # the bot stays silent while a person has the conversation
+
+    api.push_message(NADIA, "Bonjour Amina, je suis Nadia.", chat_id=GROUP, message_thread_id=thread)
+    api.wait_until(lambda: any("je suis Nadia" in e.text for e in amina.bot_entries()))
+    api.push_message(NADIA, "// elle a l'air stressée, rappeler demain", chat_id=GROUP, message_thread_id=thread)
+    api.push_message(NADIA, "/release", chat_id=GROUP, message_thread_id=thread)
+    api.wait_until(lambda: any("conversation avec la personne est terminée" in e.text for e in amina.bot_entries()))
+    assert not any("stressée" in e.text for e in amina.bot_entries())  # notes are not relayed
+    api.wait_until(lambda: any("Rendu au bot" in e.text for e in in_topic(api, thread)))
+
+    seen = amina.send("c koi une cae")  # back to the bot
+    assert "CAE" in seen[-1].text
+
+
+def test_a_topic_deleted_by_hand_is_created_again(api: StandIn, desk: BotProcess):
+    karim = Resident(api, 7002, "Karim", "ar")
+    karim.start()
+    karim.press(karim.buttons[0])
+    karim.send("bghit nhder m3a chi wa7ed 3afak")
+    first = wait_topic(api, "Karim · العربية")
+    api.push_message(NADIA, "/release", chat_id=GROUP, message_thread_id=first)
+    api.wait_until(lambda: any("Rendu au bot" in e.text for e in in_topic(api, first)))
+    api.delete_topic(GROUP, first)
+    karim.send("bghit nhder m3a chi wa7ed")
+    api.wait_until(
+        lambda: any(t["name"].startswith("Karim") and not t["deleted"] for t in api.topics(GROUP).values()), 15
+    )
+    second = wait_topic(api, "Karim · العربية")
+    assert second != first
+    api.wait_until(lambda: any("Karim" in e.text for e in in_topic(api, second)))
