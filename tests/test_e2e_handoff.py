@@ -59,6 +59,10 @@ def test_flag_card_relay_both_ways_note_and_release(api: StandIn, desk: BotProce
 
     api.push_message(NADIA, "Bonjour Amina, je suis Nadia.", chat_id=GROUP, message_thread_id=thread)
     api.wait_until(lambda: any("je suis Nadia" in e.text for e in amina.bot_entries()))
+    api.push_photo(7001, "ma carte de sejour")
+    api.wait_until(lambda: any(e.kind == "photo" and "carte de sejour" in e.text for e in in_topic(api, thread)))
+    api.push_photo(NADIA, "le formulaire a remplir", chat_id=GROUP, message_thread_id=thread)
+    api.wait_until(lambda: any(e.kind == "photo" and "formulaire" in e.text for e in amina.bot_entries()))
     api.push_message(NADIA, "// elle a l'air stressée, rappeler demain", chat_id=GROUP, message_thread_id=thread)
     api.push_message(NADIA, "/release", chat_id=GROUP, message_thread_id=thread)
     api.wait_until(lambda: any("conversation avec la personne est terminée" in e.text for e in amina.bot_entries()))

@@ -64,10 +64,11 @@ class HandoffFlow:
             return False
         if inbound.kind is Kind.TEXT:
             text = ("✏️ " if inbound.edited else "💬 ") + Texts.escape(inbound.text)
-        else:
-            caption = f" {Texts.escape(inbound.text)}" if inbound.text else ""
-            text = f"📎 [{inbound.media}]{caption} (pas encore relayé tel quel : demandez-lui de l'écrire)"
-        self._to_topic(session, resident, handover, text, "relay_in", now)
+            self._to_topic(session, resident, handover, text, "relay_in", now)
+        elif inbound.message_id:  # a photo, voice note or document: copied as it is
+            self._to_topic(
+                session, resident, handover, "", "relay_in", now, copy_of=(inbound.user_id, inbound.message_id)
+            )
         return True
 
     # -- the counsellors' side -------------------------------------------------------------------
@@ -87,14 +88,16 @@ class HandoffFlow:
         if inbound.kind is Kind.COMMAND:
             await self._command(session, inbound, handover, resident, now)
             return
-        if inbound.kind is not Kind.TEXT or inbound.text.lstrip().startswith(NOTE) or inbound.edited:
-            return  # notes and non-text stay in the topic (media relay comes later)
+        if inbound.kind not in (Kind.TEXT, Kind.MEDIA) or inbound.text.lstrip().startswith(NOTE) or inbound.edited:
+            return  # notes stay in the topic
         if handover.status == handoff.OPEN:
             handoff.take(session, handover, actor, inbound.first_name or actor, now)
         handoff.audit(session, actor, "reply", handover, now)
-        await outbox.enqueue(
-            session, resident, Outbound("🙋 " + Texts.escape(inbound.text)), "relay_out", now, urgent=True
-        )
+        if inbound.kind is Kind.MEDIA:  # a photo, voice note or document: copied as it is
+            message = Outbound("", copy_of=(inbound.group, inbound.message_id))
+        else:
+            message = Outbound("🙋 " + Texts.escape(inbound.text))
+        await outbox.enqueue(session, resident, message, "relay_out", now, urgent=True)
 
     async def _command(
         self, session: AsyncSession, inbound: Inbound, handover: Handover, resident: Resident, now: datetime
@@ -122,13 +125,21 @@ class HandoffFlow:
     # -- pieces ----------------------------------------------------------------------------------
 
     def _to_topic(
-        self, session: AsyncSession, resident: Resident, handover: Handover, text: str, kind: str, now: datetime
+        self,
+        session: AsyncSession,
+        resident: Resident,
+        handover: Handover,
+        text: str,
+        kind: str,
+        now: datetime,
+        copy_of: tuple[str, str] | None = None,
     ) -> None:
         message = Outbound(
             text,
             thread_id=handover.thread_id,
             topic_name=handoff.topic_name(resident, self.territory),
             handover_id=handover.id,
+            copy_of=copy_of,
         )
         outbox.enqueue_to(session, resident.channel, self.counsellors, message, kind, now)
 

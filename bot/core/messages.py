@@ -33,6 +33,7 @@ class Inbound:
     first_name: str | None = None
     group: str = ""  # a group chat's id when the message was written there (the counsellors' group)
     thread_id: str = ""  # its forum topic
+    message_id: str = ""  # the message itself, so a relay can copy it (photo, voice, document)
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ class Outbound:
     thread_id: str | None = None  # in a forum group: the topic to write in
     topic_name: str | None = None  # create the topic under this name when it is missing or was deleted
     handover_id: int | None = None  # the handover whose topic this is, to remember a (re)created topic
+    copy_of: tuple[str, str] | None = None  # (chat id, message id): send a copy of that message instead of text
 
     def to_payload(self) -> dict[str, Any]:
         """JSON for the outbox table."""
@@ -91,6 +93,7 @@ class Outbound:
             "thread_id": self.thread_id,
             "topic_name": self.topic_name,
             "handover_id": self.handover_id,
+            "copy_of": list(self.copy_of) if self.copy_of else None,
         }
 
     @classmethod
@@ -103,6 +106,7 @@ class Outbound:
             thread_id=payload.get("thread_id"),
             topic_name=payload.get("topic_name"),
             handover_id=payload.get("handover_id"),
+            copy_of=(str(payload["copy_of"][0]), str(payload["copy_of"][1])) if payload.get("copy_of") else None,
         )
 
 

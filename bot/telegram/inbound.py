@@ -57,6 +57,7 @@ def from_update(update: Update) -> Inbound | None:
             first_name=user.first_name,
             group=group,
             thread_id=thread,
+            message_id=str(message.message_id) if message is not None else "",
             **fields,
         )
 

@@ -113,6 +113,15 @@ class Renderer:
 
     async def send(self, message: Outbound) -> int:
         """Send (in pieces if long); returns the id of the last piece, the one with the buttons."""
+        if message.copy_of is not None:  # a relayed photo, voice note or document: the same content
+            source_chat, source_id = message.copy_of
+
+            async def copy() -> Any:
+                return await self.bot.copy_message(
+                    self.chat_id, int(source_chat), int(source_id), message_thread_id=self.thread_id
+                )
+
+            return int((await with_retries(copy, "copyMessage")).message_id)
         pieces = split(message.text)
         sent = None
         for i, piece in enumerate(pieces):

@@ -928,6 +928,7 @@ class StandIn:
             ("getMyName", self._text_getter("name")),
             ("sendDocument", self._m_send_document),
             ("sendPhoto", self._m_send_photo),
+            ("copyMessage", self._m_copy_message),
             ("sendVenue", self._m_send_venue),
             ("sendLocation", self._m_send_location),
             ("getChat", self._m_get_chat),
@@ -2251,6 +2252,26 @@ class StandIn:
 
     def _m_send_document(self, params: _Params) -> dict[str, Any]:
         return self._send_file(params, "document", "document")
+
+    def _m_copy_message(self, params: _Params) -> dict[str, Any]:
+        """copyMessage: the same content, without a link to the original; returns a MessageId."""
+        source_chat = self._chat(params, name="from_chat_id")
+        original = source_chat.messages.get(params.get_int("message_id"))
+        if original is None or original.deleted:
+            raise _bad("message to copy not found")
+        if original.kind in ("forum_topic_created", "service"):
+            raise _bad("the message can't be copied")
+        chat = self._chat(params, write=True)
+        thread_id = self._thread(chat, params)
+        self._check_blocked(chat)
+        text, entities = original.text, list(original.entities)
+        if params.has("caption"):
+            text, entities, _ = self._formatted(params, "caption", "caption_entities")
+        msg = self._store_bot_message(
+            chat, thread_id, None, kind=original.kind, text=text, entities=entities, media=dict(original.media)
+        )
+        self._changed()
+        return {"message_id": msg.message_id}
 
     def _m_send_photo(self, params: _Params) -> dict[str, Any]:
         return self._send_file(params, "photo", "photo")
