@@ -52,11 +52,26 @@ async def pump_outbox(runtime: Runtime, channel: str, send: Send) -> int:
         except outbox.Unreachable as exc:
             log.info("outbox %s to %s: unreachable (%s)", row.id, row.chat_id, exc)
             error, final = str(exc), True
+            if row.kind == "relay_out":
+                await _report_undelivered(runtime, row.channel, row.chat_id, str(exc))
         except Exception as exc:
             log.warning("outbox %s to %s failed, will retry: %s", row.id, row.chat_id, exc)
             error = str(exc) or type(exc).__name__
         await in_transaction(runtime.sessions, _outcome(row.id, error, final, runtime.core.clock()))
     return len(rows)
+
+
+async def _report_undelivered(runtime: Runtime, channel: str, chat_id: str, error: str) -> None:
+    """A counsellor's relay that cannot arrive is reported in the resident's topic."""
+    flow = runtime.dialogue.handoff
+    if flow is None:
+        return
+    now = runtime.core.clock()
+
+    async def report(session: Any) -> None:
+        await flow.undelivered(session, channel, chat_id, error, now)
+
+    await in_transaction(runtime.sessions, report)
 
 
 def _outcome(row_id: int, error: str | None, final: bool, now: datetime) -> Callable[[Any], Awaitable[None]]:

@@ -89,3 +89,33 @@ def test_a_topic_deleted_by_hand_is_created_again(api: StandIn, desk: BotProcess
     second = wait_topic(api, "Karim · العربية")
     assert second != first
     api.wait_until(lambda: any("Karim" in e.text for e in in_topic(api, second)))
+
+
+def test_a_counsellor_message_to_a_resident_who_blocked_the_bot_is_reported(api: StandIn, desk: BotProcess):
+    lina = Resident(api, 7003, "Lina", "fr")
+    lina.start()
+    lina.press("✅ Oui, d'accord")
+    lina.send("je veux parler a quelqu'un svp")
+    thread = wait_topic(api, "Lina · Français")
+    api.block(7003)
+    api.push_message(NADIA, "Bonjour Lina, vous êtes là ?", chat_id=GROUP, message_thread_id=thread)
+    api.wait_until(lambda: any("Message non remis" in e.text for e in in_topic(api, thread)), 20)
+
+
+def test_two_residents_at_once_each_in_their_own_topic(api: StandIn, desk: BotProcess):
+    sara, omar = Resident(api, 7004, "Sara", "es"), Resident(api, 7005, "Omar", "tr")
+    for person in (sara, omar):
+        person.start()
+        person.press(person.buttons[0])
+    sara.send("quiero hablar con una persona")
+    omar.send("bir insanla konusmak istiyorum")
+    sara_topic, omar_topic = wait_topic(api, "Sara · Español"), wait_topic(api, "Omar · Türkçe")
+    assert sara_topic != omar_topic
+    api.push_message(NADIA, "Hola Sara", chat_id=GROUP, message_thread_id=sara_topic)
+    api.push_message(NADIA, "Merhaba Omar", chat_id=GROUP, message_thread_id=omar_topic)
+    api.wait_until(lambda: any("Hola Sara" in e.text for e in sara.bot_entries()))
+    api.wait_until(lambda: any("Merhaba Omar" in e.text for e in omar.bot_entries()))
+    assert not any("Omar" in e.text for e in sara.bot_entries())
+    assert not any("Sara" in e.text for e in omar.bot_entries())
+    api.push_message(NADIA, "/queue", chat_id=GROUP)
+    api.wait_until(lambda: any("Demandes ouvertes" in e.text for e in api.transcript(GROUP) if e.from_bot))

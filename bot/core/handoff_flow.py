@@ -71,6 +71,17 @@ class HandoffFlow:
             )
         return True
 
+    async def undelivered(self, session: AsyncSession, channel: str, chat_id: str, error: str, now: datetime) -> None:
+        """A counsellor's message could not reach the resident: say so in the topic, never drop it silently."""
+        resident = await session.scalar(
+            select(Resident).where(Resident.channel == channel, Resident.external_id == chat_id)
+        )
+        handover = await handoff.current(session, resident) if resident is not None else None
+        if resident is None or handover is None:
+            return
+        text = f"⚠️ Message non remis : la personne a bloqué le bot ou supprimé son compte ({Texts.escape(error)})."
+        self._to_topic(session, resident, handover, text, "staff_notice", now)
+
     # -- the counsellors' side -------------------------------------------------------------------
 
     async def staff(self, session: AsyncSession, inbound: Inbound, now: datetime) -> None:
