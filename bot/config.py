@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", alias="TREMPLIN_LOG_LEVEL")
     cache_dir_setting: Path | None = Field(default=None, alias="TREMPLIN_CACHE_DIR")
     counsellors_chat: str = Field(default="", alias="TREMPLIN_COUNSELLORS_CHAT")
+    handover_raise_minutes: int = Field(default=30, alias="TREMPLIN_HANDOVER_RAISE_MINUTES", ge=1)
 
     @field_validator("default_language")
     @classmethod

@@ -40,6 +40,16 @@ async def expire_offers(runtime: Runtime) -> int:
     return await in_transaction(runtime.sessions, lambda s: runtime.dialogue.sessions.expire_offers(s, now))
 
 
+async def raise_forgotten(runtime: Runtime) -> int:
+    """Handovers nobody took in time are raised again in the counsellors' general topic (office hours)."""
+    flow = runtime.dialogue.handoff
+    if flow is None:
+        return 0
+    now = runtime.core.clock()
+    after = timedelta(minutes=runtime.settings.handover_raise_minutes)
+    return await in_transaction(runtime.sessions, lambda s: flow.raise_forgotten(s, now, after))
+
+
 async def pump_outbox(runtime: Runtime, channel: str, send: Send) -> int:
     """Send what is due for one channel; each row is marked in its own small transaction."""
     now = runtime.core.clock()
@@ -95,6 +105,8 @@ class Jobs:
         for channel, send in (senders or {}).items():
             self._every(timedelta(seconds=2), f"outbox-{channel}", pump_outbox, runtime, channel, send, first=now)
         self._every(timedelta(minutes=1), "offers", expire_offers, runtime)
+        if runtime.dialogue.handoff is not None:
+            self._every(timedelta(minutes=1), "handovers", raise_forgotten, runtime)
         self._every(timedelta(hours=24), "retention", forget_inactive, runtime, first=now + timedelta(minutes=1))
 
     def _every(

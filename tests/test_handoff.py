@@ -13,6 +13,7 @@ from bot.core.texts import Texts
 from bot.db.engine import in_transaction
 from bot.db.models import AuditEntry
 from bot.runtime import Runtime
+from tests.conftest import Person
 
 MONDAY_10H = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 10:00 in Paris, office open
 SATURDAY = datetime(2026, 11, 28, 15, 0, tzinfo=UTC)
@@ -127,3 +128,33 @@ async def test_the_card_tells_counsellors_who_and_what_with_names_escaped(runtim
         assert "/take" in text and "//" in text
 
     await in_transaction(runtime.sessions, work)
+
+
+async def test_a_handover_nobody_takes_is_raised_again_during_office_hours(person, runtime, clock, settings):
+    from bot.db.models import OutboxMessage
+    from bot.jobs import raise_forgotten
+
+    staffed = Runtime.build(
+        settings.model_copy(update={"counsellors_chat": "-100777"}), clock=clock, answers=runtime.core.answers
+    )
+    try:
+        await staffed.migrate()
+        clock.now = MONDAY_10H
+        amina = Person(staffed, "7101")
+        await amina.send("/start")
+        await amina.press("✅ Oui, d'accord")
+        seen = await amina.press("🙋 Parler à un conseiller")
+        assert "dans l'heure" in seen[-1].text
+        clock.now = MONDAY_10H + timedelta(minutes=10)
+        assert await raise_forgotten(staffed) == 0
+        clock.now = MONDAY_10H + timedelta(minutes=45)
+        assert await raise_forgotten(staffed) == 1
+        assert await raise_forgotten(staffed) == 0  # not again straight away
+
+        async def notices(session):  # type: ignore[no-untyped-def]
+            rows = await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "staff_notice"))
+            return [r.payload["text"] for r in rows]
+
+        assert any("attend depuis 45 min" in text for text in await in_transaction(staffed.sessions, notices))
+    finally:
+        await staffed.close()

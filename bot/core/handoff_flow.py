@@ -8,7 +8,7 @@ and nothing is lost. While a handover is open the bot stays silent and relays bo
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -81,6 +81,25 @@ class HandoffFlow:
             return
         text = f"⚠️ Message non remis : la personne a bloqué le bot ou supprimé son compte ({Texts.escape(error)})."
         self._to_topic(session, resident, handover, text, "staff_notice", now)
+
+    async def raise_forgotten(self, session: AsyncSession, now: datetime, after: timedelta) -> int:
+        """While the office is open, a handover nobody took within `after` is raised in the general topic."""
+        if not self.territory.is_open(now):
+            return 0
+        late = await handoff.to_raise_again(session, now, after)
+        for handover in late:
+            resident = await session.get(Resident, handover.resident_id)
+            if resident is None:
+                continue
+            who = Texts.escape(handoff.topic_name(resident, self.territory))
+            self._say(
+                session,
+                "",
+                f"⏰ {who} attend depuis {handoff.waiting_time(handover, now)} : /take dans son sujet.",
+                now,
+            )
+            handover.raised_at = now
+        return len(late)
 
     # -- the counsellors' side -------------------------------------------------------------------
 
