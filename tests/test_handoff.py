@@ -11,7 +11,7 @@ from bot.config import PROJECT_ROOT
 from bot.core import handoff, residents
 from bot.core.texts import Texts
 from bot.db.engine import in_transaction
-from bot.db.models import AuditEntry
+from bot.db.models import AuditEntry, Resident
 from bot.runtime import Runtime
 from tests.conftest import Person
 
@@ -156,5 +156,29 @@ async def test_a_handover_nobody_takes_is_raised_again_during_office_hours(perso
             return [r.payload["text"] for r in rows]
 
         assert any("attend depuis 45 min" in text for text in await in_transaction(staffed.sessions, notices))
+    finally:
+        await staffed.close()
+
+
+async def test_two_questions_in_a_row_without_a_sure_answer_bring_a_person(runtime, clock, settings):
+    staffed = Runtime.build(
+        settings.model_copy(update={"counsellors_chat": "-100777"}), clock=clock, answers=runtime.core.answers
+    )
+    try:
+        await staffed.migrate()
+        clock.now = MONDAY_10H
+        amina = Person(staffed, "7102")
+        await amina.send("/start")
+        await amina.press("✅ Oui, d'accord")
+        first = await amina.send("il fait beau aujourd'hui ?")
+        assert not any("une personne va vous répondre" in m.text for m in first)
+        second = await amina.send("qui a gagne le match hier")
+        assert any("une personne va vous répondre" in m.text for m in second)
+
+        async def reason(session):  # type: ignore[no-untyped-def]
+            resident = await session.scalar(select(Resident).where(Resident.external_id == "7102"))
+            return (await handoff.current(session, resident)).reason
+
+        assert await in_transaction(staffed.sessions, reason) == "faq_unsure"
     finally:
         await staffed.close()

@@ -18,7 +18,7 @@ from bot.config import SUPPORTED_LANGUAGES
 from bot.core import outreach, privacy, residents, screening_runs, sessions
 from bot.core.answers import Answers
 from bot.core.coordinator_flow import CoordinatorFlow
-from bot.core.faq_flow import FaqFlow
+from bot.core.faq_flow import MISSES, FaqFlow
 from bot.core.handoff import Flags, flag
 from bot.core.handoff_flow import HandoffFlow
 from bot.core.messages import Button, Inbound, Kind, Outbound, Reply
@@ -559,6 +559,9 @@ class Dialogue:
         await self.faq.question(session, resident, inbound.text, t, reply, now)
         if not reply.messages[-1].buttons:
             self._menu(resident, t, reply, attach=True)
+        if self.handoff is not None and resident.step_data.get(MISSES, 0) >= 2 and privacy.has_consent(resident):
+            resident.step_data = {**resident.step_data, MISSES: 0}  # twice unsure: a person looks at it
+            await self.handoff.ask(session, resident, "faq_unsure", t, reply, now)
 
     # -- keyboards -----------------------------------------------------------------------------
 

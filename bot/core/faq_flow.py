@@ -26,6 +26,7 @@ from bot.db.models import Resident
 from bot.i18n import LANGUAGE_NAMES, RTL_LANGUAGES, Catalogs
 
 STEP = "ask"
+MISSES = "faq_misses"  # questions in a row the base could not answer with confidence
 SWITCH_CONFIDENCE = 0.7  # below this, a short or mixed message does not change the answer's language
 MAX_QUESTION = 1000  # a 5,000-character message is read by its beginning
 POPULAR = ("info-session", "funding-overview", "micro-entreprise")
@@ -117,6 +118,8 @@ class FaqFlow:
         ):
             lang, offer = guess.code, guess.code
         t = Texts(self.catalogs, lang)
+        misses = 0 if result.answered else int(resident.step_data.get(MISSES, 0)) + 1
+        resident.step_data = {**resident.step_data, MISSES: misses}
         if result.answered:
             topic = result.topics[0].topic
             token = await faq_log.record(session, text, lang, topic, "answered", now)
