@@ -71,6 +71,20 @@ def test_flag_card_relay_both_ways_note_and_release(api: StandIn, desk: BotProce
 
     seen = amina.send("c koi une cae")  # back to the bot
     assert "CAE" in seen[-1].text
+    assert api.calls("getChatMember")  # counsellors are checked as members of the group
+
+
+def test_someone_outside_the_group_cannot_take_a_conversation(api: StandIn, desk: BotProcess):
+    amina = Resident(api, 7006, "Amina", "fr")
+    amina.start()
+    amina.press("✅ Oui, d'accord")
+    amina.press("🙋 Parler à un conseiller")
+    thread = wait_topic(api, "Amina · Français")
+    intruder = Resident(api, 7007, "Eve", "fr")
+    intruder.start()
+    seen = intruder.send("/take")
+    assert any("Je ne connais pas cette commande" in e.text for e in seen)
+    assert not any("Pris en charge" in e.text for e in in_topic(api, thread))
 
 
 def test_a_topic_deleted_by_hand_is_created_again(api: StandIn, desk: BotProcess):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 from urllib.parse import urlparse
 
@@ -23,6 +24,7 @@ from bot.telegram.render import Renderer, Undeliverable, with_retries
 log = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = (Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY)
+MEMBER_CACHE_SECONDS = 60.0
 TYPING_AFTER = 1.0  # seconds before "typing…" is shown
 
 
@@ -32,6 +34,7 @@ class TelegramBot:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.jobs: Jobs | None = None
+        self.members: dict[tuple[int, int], tuple[bool, float]] = {}  # (group, user) -> (member?, valid until)
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
@@ -41,7 +44,10 @@ class TelegramBot:
                 await self._answer(update, "")
             return
         if inbound.group:  # the counsellors' group: everything it causes goes through the outbox
-            await self.runtime.handle(inbound)
+            if await self._counsellor(context.bot, int(inbound.group), int(inbound.user_id)):
+                await self.runtime.handle(inbound)
+            else:
+                log.warning("message from %s in group %s ignored: not a member", inbound.user_id, inbound.group)
             return
         chat = update.effective_chat
         chat_id = chat.id if chat is not None else int(inbound.user_id)
@@ -59,6 +65,21 @@ class TelegramBot:
                 await self.runtime.remember_keyboard(inbound, str(live))
         except Undeliverable as exc:
             log.info("resident %s cannot be reached: %s", inbound.user_id, exc)
+
+    async def _counsellor(self, bot: Bot, chat_id: int, user_id: int) -> bool:
+        """Only members of the counsellors' group act there; asked with getChatMember, kept one minute."""
+        now = time.monotonic()
+        known = self.members.get((chat_id, user_id))
+        if known is not None and known[1] > now:
+            return known[0]
+        try:
+            member = await with_retries(lambda: bot.get_chat_member(chat_id, user_id), "getChatMember")
+            ok = member.status in ("creator", "administrator", "member") or bool(getattr(member, "is_member", False))
+        except TelegramError as exc:
+            log.warning("could not check %s in %s: %s", user_id, chat_id, exc)
+            return False
+        self.members[(chat_id, user_id)] = (ok, now + MEMBER_CACHE_SECONDS)
+        return ok
 
     @staticmethod
     async def _typing_after(context: ContextTypes.DEFAULT_TYPE, chat_id: int, delay: float) -> None:

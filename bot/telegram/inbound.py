@@ -74,4 +74,6 @@ def from_update(update: Update) -> Inbound | None:
     if edited:
         return None
     kind = next((name for name in MEDIA_KINDS if getattr(message, name, None)), "other")
+    if group and kind == "other":
+        return None  # service messages in the counsellors' group (topic created, renamed, closed)
     return make(Kind.MEDIA, media=kind, text=message.caption or "")
