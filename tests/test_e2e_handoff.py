@@ -52,6 +52,8 @@ def test_flag_card_relay_both_ways_note_and_release(api: StandIn, desk: BotProce
     card = next(e for e in in_topic(api, thread) if "Demande de Amina" in e.text)
     assert "a demandé à parler à quelqu'un" in card.text and "Langue : Français" in card.text
 
+    api.push_message(NADIA, "/take", chat_id=GROUP, message_thread_id=thread)
+    api.wait_until(lambda: any("Pris en charge par Nadia" in e.text for e in in_topic(api, thread)))
     before = len(amina.bot_entries())
     api.push_message(7001, "bonjour je suis un peu perdue avec mes papiers")
     api.wait_until(lambda: any("💬 bonjour je suis un peu perdue" in e.text for e in in_topic(api, thread)))
