@@ -8,7 +8,10 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.config import PROJECT_ROOT
+from bot.core import outbox
 from bot.i18n import PARIS, Catalogs
 from tests.botprocess import BotProcess
 from tests.conftest import ARABIC
@@ -76,6 +79,11 @@ def test_book_with_map_and_calendar_then_wait_and_get_a_freed_seat(api: StandIn,
     sam.press("🎫 Mes réservations")
     sam.press(next(label for label in sam.buttons if label.startswith("❌")))
     assert "C'est annulé" in sam.press("❌ Oui, annuler")[-1].text
+    now = datetime.now(UTC)
+    if outbox.polite(now) != now:  # the bot runs on the real clock
+        time.sleep(3)
+        assert not any("Une place s'est libérée" in e.text for e in karim.bot_entries())
+        pytest.skip("21:00-08:00 in Paris: the freed seat's offer waits for the morning (quiet hours), as designed")
     offer = karim.wait_reply(timeout=15)[-1]  # sent by the outbox worker, not as a reply
     assert "Une place s'est libérée" in offer.text
     seen = karim.press("✅ Oui, je viens")
