@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -130,55 +131,54 @@ async def test_the_card_tells_counsellors_who_and_what_with_names_escaped(runtim
     await in_transaction(runtime.sessions, work)
 
 
-async def test_a_handover_nobody_takes_is_raised_again_during_office_hours(person, runtime, clock, settings):
+@pytest.fixture
+async def staffed(runtime: Runtime, clock, settings) -> AsyncIterator[Runtime]:  # type: ignore[no-untyped-def]
+    """The bot with a counsellors' group configured, on Monday 10:00 in Paris, office open."""
+    built = Runtime.build(
+        settings.model_copy(update={"counsellors_chat": "-100777"}), clock=clock, answers=runtime.core.answers
+    )
+    await built.migrate()
+    clock.now = MONDAY_10H
+    yield built
+    await built.close()
+
+
+async def agreed(staffed: Runtime, user_id: str) -> Person:
+    amina = Person(staffed, user_id)
+    await amina.send("/start")
+    await amina.press("✅ Oui, d'accord")
+    return amina
+
+
+async def test_a_handover_nobody_takes_is_raised_again_during_office_hours(staffed, clock):
     from bot.db.models import OutboxMessage
     from bot.jobs import raise_forgotten
 
-    staffed = Runtime.build(
-        settings.model_copy(update={"counsellors_chat": "-100777"}), clock=clock, answers=runtime.core.answers
-    )
-    try:
-        await staffed.migrate()
-        clock.now = MONDAY_10H
-        amina = Person(staffed, "7101")
-        await amina.send("/start")
-        await amina.press("✅ Oui, d'accord")
-        seen = await amina.press("🙋 Parler à un conseiller")
-        assert "dans l'heure" in seen[-1].text
-        clock.now = MONDAY_10H + timedelta(minutes=10)
-        assert await raise_forgotten(staffed) == 0
-        clock.now = MONDAY_10H + timedelta(minutes=45)
-        assert await raise_forgotten(staffed) == 1
-        assert await raise_forgotten(staffed) == 0  # not again straight away
+    amina = await agreed(staffed, "7101")
+    seen = await amina.press("🙋 Parler à un conseiller")
+    assert "dans l'heure" in seen[-1].text
+    clock.now = MONDAY_10H + timedelta(minutes=10)
+    assert await raise_forgotten(staffed) == 0
+    clock.now = MONDAY_10H + timedelta(minutes=45)
+    assert await raise_forgotten(staffed) == 1
+    assert await raise_forgotten(staffed) == 0  # not again straight away
 
-        async def notices(session):  # type: ignore[no-untyped-def]
-            rows = await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "staff_notice"))
-            return [r.payload["text"] for r in rows]
+    async def notices(session):  # type: ignore[no-untyped-def]
+        rows = await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "staff_notice"))
+        return [r.payload["text"] for r in rows]
 
-        assert any("attend depuis 45 min" in text for text in await in_transaction(staffed.sessions, notices))
-    finally:
-        await staffed.close()
+    assert any("attend depuis 45 min" in text for text in await in_transaction(staffed.sessions, notices))
 
 
-async def test_two_questions_in_a_row_without_a_sure_answer_bring_a_person(runtime, clock, settings):
-    staffed = Runtime.build(
-        settings.model_copy(update={"counsellors_chat": "-100777"}), clock=clock, answers=runtime.core.answers
-    )
-    try:
-        await staffed.migrate()
-        clock.now = MONDAY_10H
-        amina = Person(staffed, "7102")
-        await amina.send("/start")
-        await amina.press("✅ Oui, d'accord")
-        first = await amina.send("il fait beau aujourd'hui ?")
-        assert not any("une personne va vous répondre" in m.text for m in first)
-        second = await amina.send("qui a gagne le match hier")
-        assert any("une personne va vous répondre" in m.text for m in second)
+async def test_two_questions_in_a_row_without_a_sure_answer_bring_a_person(staffed):
+    amina = await agreed(staffed, "7102")
+    first = await amina.send("il fait beau aujourd'hui ?")
+    assert not any("une personne va vous répondre" in m.text for m in first)
+    second = await amina.send("qui a gagne le match hier")
+    assert any("une personne va vous répondre" in m.text for m in second)
 
-        async def reason(session):  # type: ignore[no-untyped-def]
-            resident = await session.scalar(select(Resident).where(Resident.external_id == "7102"))
-            return (await handoff.current(session, resident)).reason
+    async def reason(session):  # type: ignore[no-untyped-def]
+        resident = await session.scalar(select(Resident).where(Resident.external_id == "7102"))
+        return (await handoff.current(session, resident)).reason
 
-        assert await in_transaction(staffed.sessions, reason) == "faq_unsure"
-    finally:
-        await staffed.close()
+    assert await in_transaction(staffed.sessions, reason) == "faq_unsure"
