@@ -529,9 +529,6 @@ class Matcher:
             found.append(self.meaning.probabilities(self.encoder.embed([question], query=True)[0]))
         return [standardised(np.log(view.astype(np.float64) + 1e-9)) for view in found]
 
-    def topic_scores(self, question: str) -> npt.NDArray[np.float64]:
-        return np.mean(self.views(question), axis=0)  # type: ignore[no-any-return]
-
     def ask(self, question: str, limit: int = 3) -> Result:
         views = self.views(question)
         scores: npt.NDArray[np.float64] = np.mean(views, axis=0)
