@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.core import faq_log, outbox, privacy
+from bot.core import faq_log, outbox, privacy, recent
 from bot.core.messages import Outbound
 from bot.db.engine import in_transaction
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
-Send = Callable[[str, Outbound], Awaitable[Any]]
+# Sends one outbox message to a chat; returns (chat id, message id) of what landed, or None.
+Send = Callable[[str, Outbound], Awaitable[tuple[str, str] | None]]
 
 
 async def forget_inactive(runtime: Runtime) -> int:
@@ -31,6 +33,9 @@ async def forget_inactive(runtime: Runtime) -> int:
     questions = await in_transaction(runtime.sessions, lambda s: faq_log.forget_old(s, now))
     if questions:
         log.info("retention: deleted %d anonymous FAQ question(s) older than %d days", questions, faq_log.KEEP_DAYS)
+    messages = await in_transaction(runtime.sessions, lambda s: recent.forget_old(s, now))
+    if messages:
+        log.info("retention: deleted %d recent message(s) older than %d days", messages, recent.KEEP_DAYS)
     return count
 
 
@@ -50,15 +55,37 @@ async def raise_forgotten(runtime: Runtime) -> int:
     return await in_transaction(runtime.sessions, lambda s: flow.raise_forgotten(s, now, after))
 
 
-async def pump_outbox(runtime: Runtime, channel: str, send: Send) -> int:
-    """Send what is due for one channel; each row is marked in its own small transaction."""
+class Pacer:
+    """At most one message a second into any one chat (Telegram's advice), across the worker's runs."""
+
+    def __init__(self, gap: float = 1.0) -> None:
+        self.gap = gap
+        self.last: dict[str, float] = {}  # chat id -> when we last sent there (monotonic seconds)
+
+    async def wait(self, chat_id: str) -> None:
+        now = time.monotonic()
+        self.last = {chat: at for chat, at in self.last.items() if now - at < self.gap}
+        if chat_id in self.last:
+            await asyncio.sleep(self.gap - (now - self.last[chat_id]))
+        self.last[chat_id] = time.monotonic()
+
+
+async def pump_outbox(runtime: Runtime, channel: str, send: Send, pacer: Pacer | None = None) -> int:
+    """Send what is due for one channel; each row is marked in its own small transaction.
+
+    The claim keeps each group within its messages a minute; the pacer spaces messages to one chat."""
     now = runtime.core.clock()
     rows = await in_transaction(runtime.sessions, lambda s: outbox.claim(s, channel, now))
     for row in rows:
         error: str | None = None
         final = False
+        message = Outbound.from_payload(row.payload)
         try:
-            await send(row.chat_id, Outbound.from_payload(row.payload))
+            if pacer is not None:
+                await pacer.wait(row.chat_id)
+            landed = await send(row.chat_id, message)
+            if landed is not None and message.track and message.handover_id is not None:
+                await runtime.remember_relay(message.handover_id, message.track, landed[0], landed[1])
         except outbox.Unreachable as exc:
             log.info("outbox %s to %s: unreachable (%s)", row.id, row.chat_id, exc)
             error, final = str(exc), True
@@ -100,10 +127,13 @@ class Jobs:
     def __init__(self, runtime: Runtime, senders: dict[str, Send] | None = None) -> None:
         self.runtime = runtime
         self.running = 0
+        self.pacer = Pacer()
         self.scheduler = AsyncIOScheduler(timezone="Europe/Paris")
         now = datetime.now(UTC)
         for channel, send in (senders or {}).items():
-            self._every(timedelta(seconds=2), f"outbox-{channel}", pump_outbox, runtime, channel, send, first=now)
+            self._every(
+                timedelta(seconds=2), f"outbox-{channel}", pump_outbox, runtime, channel, send, self.pacer, first=now
+            )
         self._every(timedelta(minutes=1), "offers", expire_offers, runtime)
         if runtime.dialogue.handoff is not None:
             self._every(timedelta(minutes=1), "handovers", raise_forgotten, runtime)

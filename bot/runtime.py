@@ -98,6 +98,15 @@ class Runtime:
     async def record_topic(self, handover_id: int, thread_id: str) -> None:
         await in_transaction(self.sessions, lambda s: handoff.set_thread(s, handover_id, thread_id))
 
+    async def remember_relay(self, handover_id: int, source: str, chat_id: str, message_id: str) -> None:
+        now = self.core.clock()
+        await in_transaction(
+            self.sessions, lambda s: handoff.remember_relay(s, handover_id, source, chat_id, message_id, now)
+        )
+
+    async def relayed_as(self, source: str) -> tuple[str, str] | None:
+        return await in_transaction(self.sessions, lambda s: handoff.relayed_as(s, source))
+
     async def close(self) -> None:
         if self.core.answers is not None and self.owns_answers:
             self.core.answers.close()

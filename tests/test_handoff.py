@@ -182,3 +182,129 @@ async def test_two_questions_in_a_row_without_a_sure_answer_bring_a_person(staff
         return (await handoff.current(session, resident)).reason
 
     assert await in_transaction(staffed.sessions, reason) == "faq_unsure"
+
+
+async def outbox_rows(rt: Runtime, kind: str | None = None) -> list:  # type: ignore[type-arg]
+    from bot.db.models import OutboxMessage
+
+    async def read(session):  # type: ignore[no-untyped-def]
+        query = select(OutboxMessage).order_by(OutboxMessage.id)
+        if kind is not None:
+            query = query.where(OutboxMessage.kind == kind)
+        return list(await session.scalars(query))
+
+    return await in_transaction(rt.sessions, read)
+
+
+async def test_the_card_shows_what_the_resident_wrote_to_the_bot_before(staffed):
+    amina = await agreed(staffed, "7103")
+    await amina.send("c koi l'acre")
+    await amina.send("jveux parler a quelqu'un <svp>")
+    card = (await outbox_rows(staffed, "handover_card"))[0].payload["text"]
+    assert "Ses derniers messages au bot" in card
+    assert "« c koi l'acre » → réponse : " in card
+    assert "« jveux parler a quelqu'un &lt;svp&gt; » → demande une personne" in card
+    assert card.index("c koi l'acre") < card.index("jveux parler")  # oldest first, as a conversation reads
+
+
+async def test_recent_messages_are_kept_only_with_consent_a_few_and_not_for_long(staffed, clock):
+    from bot.core import recent
+    from bot.jobs import forget_inactive
+
+    async def kept(user_id: str) -> int:
+        async def count(session):  # type: ignore[no-untyped-def]
+            resident = await session.scalar(select(Resident).where(Resident.external_id == user_id))
+            return await recent.count(session, resident)
+
+        return await in_transaction(staffed.sessions, count)
+
+    shy = Person(staffed, "7104")
+    await shy.send("/start")
+    await shy.press("🙅 Non merci")
+    await shy.send("c koi une cae")
+    assert await kept("7104") == 0  # no consent: nothing kept with the person
+
+    amina = await agreed(staffed, "7105")
+    for question in ("c koi une cae", "acre c quoi", "le rsa", "micro entreprise", "pret d'honneur", "kbis"):
+        await amina.send(question)
+    assert await kept("7105") == recent.KEEP
+    await amina.press("⬅️ Menu")
+    seen = await amina.press("🔒 Mes données")
+    assert f"Messages notés : {recent.KEEP}" in seen[-1].text
+
+    clock.now += timedelta(days=recent.KEEP_DAYS + 1)
+    await forget_inactive(staffed)
+    assert await kept("7105") == 0
+
+    await amina.send("c koi une cae")
+    assert await kept("7105") == 1
+    await amina.press("⬅️ Menu")
+    await amina.press("🔒 Mes données")
+    await amina.press("🚫 Retirer mon accord")
+    assert await kept("7105") == 0  # withdrawing consent removes them at once
+
+
+def test_the_privacy_answer_states_what_is_kept_for_counsellors(answers):
+    from bot.core import recent
+
+    assert int(answers.amounts["recent_messages_count"].value) == recent.KEEP
+    assert int(answers.amounts["recent_messages_days"].value) == recent.KEEP_DAYS
+    privacy = answers.entries["privacy"].answer
+    assert all("{{recent_messages_count}}" in privacy[lang] for lang in privacy)
+
+
+async def test_a_group_gets_at_most_20_messages_a_minute_and_the_rest_follow_in_order(staffed, clock):
+    from bot.core import outbox
+    from bot.core.messages import Outbound
+    from bot.jobs import pump_outbox
+
+    async def burst(session):  # type: ignore[no-untyped-def]
+        for i in range(27):
+            outbox.enqueue_to(session, "test", "-100777", Outbound(f"message {i}"), "relay_in", clock())
+
+    await in_transaction(staffed.sessions, burst)
+    sent: list[str] = []
+
+    async def send(chat_id, message):  # type: ignore[no-untyped-def]
+        sent.append(message.text)
+
+    for _ in range(8):  # the worker runs every 2 seconds; within the same minute
+        await pump_outbox(staffed, "test", send)
+    assert len(sent) == outbox.GROUP_PER_MINUTE
+    clock.now += timedelta(seconds=61)
+    for _ in range(4):
+        await pump_outbox(staffed, "test", send)
+    assert sent == [f"message {i}" for i in range(27)]  # all of them, in the order written
+
+
+async def test_messages_to_several_chats_take_turns(staffed, clock):
+    from bot.core import outbox
+    from bot.core.messages import Outbound
+    from bot.jobs import pump_outbox
+
+    async def write(session):  # type: ignore[no-untyped-def]
+        for i in range(3):
+            outbox.enqueue_to(session, "test", "501", Outbound(f"a{i}"), "relay_out", clock())
+        outbox.enqueue_to(session, "test", "502", Outbound("b0"), "relay_out", clock())
+
+    await in_transaction(staffed.sessions, write)
+    sent: list[str] = []
+
+    async def send(chat_id, message):  # type: ignore[no-untyped-def]
+        sent.append(message.text)
+
+    await pump_outbox(staffed, "test", send)
+    assert sent == ["a0", "b0", "a1", "a2"]  # B is not held up behind A's second-long gaps
+
+
+async def test_the_questionnaire_advising_a_counsellor_is_the_reason_on_the_card(staffed):
+    from tests import screening_paths as paths
+    from tests.test_screening import walk
+
+    sam = await agreed(staffed, "7106")
+    await sam.press("🧭 Où en est mon projet ?")
+    await walk(sam, paths.EMPLOYED_READY)
+    seen = await sam.press("🙋 Parler à un conseiller")
+    assert "une personne va vous répondre" in seen[-1].text
+    card = (await outbox_rows(staffed, "handover_card"))[0].payload["text"]
+    assert "conseillé par le questionnaire" in card and "Questionnaire du" in card

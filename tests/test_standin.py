@@ -411,6 +411,18 @@ async def test_forum_topics_and_deleted_threads(api: StandIn) -> None:
     assert [e.deleted for e in api.transcript(FORUM) if e.message_thread_id == thread] == [True, True, True]
 
 
+async def test_a_group_gets_at_most_20_messages_a_minute(api: StandIn) -> None:
+    api.add_group(FORUM, "Conseillers", is_forum=True, members={BOB: "creator"})
+    async with Bot(api.token, base_url=api.base_url) as bot:
+        for i in range(20):
+            await bot.send_message(FORUM, f"message {i}")
+        with pytest.raises(RetryAfter) as raised:
+            await bot.send_message(FORUM, "one too many")
+        wait = raised.value.retry_after
+        assert 1 <= (wait if isinstance(wait, int | float) else wait.total_seconds()) <= 60
+    assert len([e for e in api.transcript(FORUM) if e.from_bot]) == 20
+
+
 # ------------------------------------------------------------------------------------- commands, files, places
 
 

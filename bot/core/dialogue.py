@@ -15,7 +15,7 @@ from types import MappingProxyType
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import SUPPORTED_LANGUAGES
-from bot.core import outreach, privacy, residents, screening_runs, sessions
+from bot.core import outreach, privacy, recent, residents, screening_runs, sessions
 from bot.core.answers import Answers
 from bot.core.coordinator_flow import CoordinatorFlow
 from bot.core.faq_flow import MISSES, FaqFlow
@@ -42,6 +42,7 @@ STEP_ERASE = "erase"
 UPCOMING: Mapping[str, str] = MappingProxyType(
     {
         "m.human": N_("🙋 Bientôt, vous pourrez écrire ici à un conseiller."),
+        "m.human.s": N_("🙋 Bientôt, vous pourrez écrire ici à un conseiller."),
     }
 )
 
@@ -51,6 +52,11 @@ URGENT_HELP = N_(
     "• 115 : pour dormir à l'abri\n"
     "• 3919 : violences faites aux femmes\n"
     "• 17 ou 112 : danger immédiat"
+)
+
+# What a counsellor's card says the bot did with a message that asked for a person.
+FLAG_NOTES: Mapping[str, str] = MappingProxyType(
+    {"asked": "demande une personne", "distress": "mots inquiétants : numéros d'urgence donnés"}
 )
 
 STALE_BUTTON = N_("Ce bouton n'est plus actif. Envoyez /menu pour le menu.")
@@ -215,7 +221,7 @@ class Dialogue:
                 await self.sessions.show_list(session, resident, t, reply, now)
                 return
             if then == "human" and self.handoff is not None:
-                await self.handoff.ask(session, resident, "asked", t, reply, now)
+                await self.handoff.ask(session, resident, str(resident.step_data.get("reason", "asked")), t, reply, now)
                 return
             reply.messages.append(Outbound(t("✅ Merci, c'est noté."), replace=True))
             self._menu(resident, t, reply)
@@ -253,8 +259,8 @@ class Dialogue:
                 or (action.startswith("co.a.") and await self.coordination.mark(session, action[5:], reply, now))
             ):
                 reply.notice = t(STALE_BUTTON)
-        elif action == "m.human" and self.handoff is not None:
-            await self._human(session, resident, "asked", t, reply, now)
+        elif action in ("m.human", "m.human.s") and self.handoff is not None:
+            await self._human(session, resident, "screening" if action == "m.human.s" else "asked", t, reply, now)
         elif action == "m.ask" and self.faq is not None:
             self.faq.prompt(resident, t, reply)
         elif action.startswith("k.") and self.faq is not None:
@@ -342,7 +348,7 @@ class Dialogue:
         return "\n\n".join(
             (
                 t("🔒 <b>Avant de commencer</b>"),
-                t("Pour vous aider, je garde votre prénom, votre langue, vos réponses et vos rendez-vous."),
+                t("Pour vous aider, je garde votre prénom, votre langue, vos réponses, vos derniers messages et vos rendez-vous."),
                 t("Pourquoi ? Pour vous guider et pour vous rappeler vos rendez-vous."),
                 t("Vous pouvez tout voir et tout effacer quand vous voulez : menu, puis 🔒 Mes données.")
                 + " "
@@ -470,7 +476,7 @@ class Dialogue:
             t("Lien utilisé : {source}", source=self._source_name(resident.source, t)),
             t("Premier message : {day}", day=format_day(resident.created_at, t.lang)),
             t("Questionnaires : {count}", count=runs),
-            t("Messages notés : {count}", count=await screening_runs.parked_count(session, resident)),
+            t("Messages notés : {count}", count=await self._noted(session, resident)),
             t("Réservations : {count}", count=len(await sessions.bookings_of(session, resident, self.core.clock()))),
             "",
             t("Pourquoi ? Pour vous guider et pour vous rappeler vos rendez-vous."),
@@ -486,6 +492,11 @@ class Dialogue:
             rows.append((Button(t("✅ Donner mon accord"), "data.agree"),))
         rows.append(self._back(t))
         reply.messages.append(Outbound("\n".join(lines), tuple(rows), replace=True))
+
+    @staticmethod
+    async def _noted(session: AsyncSession, resident: Resident) -> int:
+        """Messages kept with the person: typed during a flow, or among the last few for a counsellor."""
+        return await screening_runs.parked_count(session, resident) + await recent.count(session, resident)
 
     async def _my_answers(self, session: AsyncSession, resident: Resident, t: Texts, reply: Reply) -> None:
         """The right to see one's data: the latest questionnaire, in the resident's language."""
@@ -520,7 +531,7 @@ class Dialogue:
         if privacy.has_consent(resident):
             await self.handoff.ask(session, resident, reason, t, reply, now)
             return
-        resident.step_data = {"then": "human"}
+        resident.step_data = {"then": "human", "reason": reason}
         text = t("🔒 Pour qu'une personne voie votre prénom et vos réponses, j'ai besoin de votre accord.")
         text += "\n\n" + self._consent_text(t)
         buttons = ((Button(t("✅ Oui, d'accord"), "ok"),), self._back(t))
@@ -549,6 +560,7 @@ class Dialogue:
         the answers are public and the question is kept with no link to the person."""
         reason = flag(inbound.text, self.core.flags) if self.handoff is not None else None
         if reason is not None:
+            await recent.record(session, resident, inbound.text, FLAG_NOTES[reason], now)
             if reason == "distress":
                 reply.messages.append(Outbound(t(URGENT_HELP)))
             await self._human(session, resident, reason, t, reply, now)
@@ -556,7 +568,8 @@ class Dialogue:
         if self.faq is None:
             self._menu(resident, t, reply)
             return
-        await self.faq.question(session, resident, inbound.text, t, reply, now)
+        note = await self.faq.question(session, resident, inbound.text, t, reply, now)
+        await recent.record(session, resident, inbound.text, note, now)
         if not reply.messages[-1].buttons:
             self._menu(resident, t, reply, attach=True)
         if self.handoff is not None and resident.step_data.get(MISSES, 0) >= 2 and privacy.has_consent(resident):

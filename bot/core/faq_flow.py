@@ -42,7 +42,7 @@ def short_title(entry: Entry, lang: str) -> str:
 
 
 def small_talk(text: str, lists: Words) -> str | None:
-    """"hello", "merci beaucoup !", "ok": "greeting", "thanks" or "ok"; anything longer is a question."""
+    """ "hello", "merci beaucoup !", "ok": "greeting", "thanks" or "ok"; anything longer is a question."""
     words = [w.lower() for w in WORDS.findall(text)]
     if not words or len(words) > 4:
         return None
@@ -62,9 +62,7 @@ def small_talk(text: str, lists: Words) -> str | None:
 
 
 class FaqFlow:
-    def __init__(
-        self, catalogs: Catalogs, answers: Answers, contact: Callable[[Texts, datetime], str]
-    ) -> None:
+    def __init__(self, catalogs: Catalogs, answers: Answers, contact: Callable[[Texts, datetime], str]) -> None:
         self.catalogs = catalogs
         self.answers = answers
         self.contact = contact
@@ -90,23 +88,23 @@ class FaqFlow:
 
     async def question(
         self, session: AsyncSession, resident: Resident, text: str, t: Texts, reply: Reply, now: datetime
-    ) -> None:
-        """Free text outside another flow."""
+    ) -> str:
+        """Free text outside another flow; returns what the bot made of it, in French, for a counsellor."""
         chat = small_talk(text, self.answers.words)
         if chat == "thanks":
             reply.messages.append(Outbound(t("Avec plaisir 😊 Autre chose ? Écrivez votre question ou choisissez 👇")))
-            return
+            return "remerciement"
         if chat == "ok":
             reply.messages.append(Outbound(t("D'accord 👍 Écrivez votre question ou choisissez dans le menu 👇")))
-            return
+            return "accord"
         if chat == "greeting":
             reply.messages.append(Outbound(t("Bonjour 👋 Écrivez votre question ou choisissez dans le menu 👇")))
-            return
+            return "salutation"
         if len(LETTER.findall(text)) < 2:
             reply.messages.append(
                 Outbound(t("🙂 Je n'ai pas compris. Pouvez-vous écrire votre question avec quelques mots ?"))
             )
-            return
+            return "pas compris"
         asked = await self.answers.ask(text[:MAX_QUESTION], resident.language)
         guess, result = asked.language, asked.result
         lang, offer = resident.language, None
@@ -124,7 +122,7 @@ class FaqFlow:
             topic = result.topics[0].topic
             token = await faq_log.record(session, text, lang, topic, "answered", now)
             self._answer(self.answers.entries[topic], t, reply, token, offer)
-            return
+            return "réponse : " + self._french_title(topic)
         first = result.topics[0].topic if result.topics and (result.outcome != "none" or result.near) else None
         token = await faq_log.record(session, text, lang, first, result.outcome, now)
         suggestions: list[tuple[Button, ...]] = [
@@ -151,6 +149,9 @@ class FaqFlow:
             rows.append(self._switch(t, offer))
         rows.append(self._menu(t))
         reply.messages.append(Outbound("\n".join(lines), tuple(rows)))
+        if result.outcome == "unsure":
+            return "pas sûr : " + ", ".join(self._french_title(m.topic) for m in result.topics[:3])
+        return "hors sujet"
 
     async def press(
         self, session: AsyncSession, resident: Resident, action: str, t: Texts, reply: Reply, now: datetime
@@ -225,6 +226,10 @@ class FaqFlow:
         if entry.checked is None:
             return t("📚 Source : {sources}", sources=names)
         return t("📚 Source : {sources}. Vérifié le {day}.", sources=names, day=self._date(entry.checked, t.lang))
+
+    def _french_title(self, topic: str) -> str:
+        entry = self.answers.entries[topic]
+        return entry.title.get("fr", entry.id)
 
     @staticmethod
     def _date(day: date, lang: str) -> str:

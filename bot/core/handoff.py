@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.faq import normalise
 from bot.core.territory import Territory
 from bot.core.texts import Texts
-from bot.db.models import AuditEntry, Handover, Resident
+from bot.db.models import AuditEntry, Handover, Relay, Resident
 from bot.i18n import LANGUAGE_NAMES, format_clock, format_day
 
 OPEN, TAKEN, CLOSED = "open", "taken", "closed"
@@ -69,6 +69,35 @@ async def set_thread(session: AsyncSession, handover_id: int, thread_id: str) ->
     handover = await session.get(Handover, handover_id)
     if handover is not None:
         handover.thread_id = thread_id
+
+
+async def remember_relay(
+    session: AsyncSession, handover_id: int, source: str, chat_id: str, message_id: str, now: datetime
+) -> None:
+    """Where the message known as `source` landed, so its edits can follow it (a resend overwrites)."""
+    if await session.get(Handover, handover_id) is None:
+        return  # erased in the meantime: keep nothing
+    row = await session.scalar(select(Relay).where(Relay.source == source))
+    if row is None:
+        session.add(
+            Relay(handover_id=handover_id, source=source, chat_id=chat_id, message_id=message_id, created_at=now)
+        )
+    else:
+        row.chat_id, row.message_id = chat_id, message_id
+
+
+async def relayed_as(session: AsyncSession, source: str) -> tuple[str, str] | None:
+    """(chat id, message id) of the copy of `source`, if it was delivered."""
+    row = await session.scalar(select(Relay).where(Relay.source == source))
+    return (row.chat_id, row.message_id) if row is not None else None
+
+
+def source_key(chat_id: str, message_id: str) -> str:
+    return f"{chat_id}:{message_id}"
+
+
+def card_key(handover: Handover) -> str:
+    return f"card:{handover.id}"
 
 
 def audit(
@@ -209,7 +238,7 @@ def card(
     if bookings:
         lines += ["", "<b>Réunions</b>", *(f"• {fr(b)}" for b in bookings)]
     if messages:
-        lines += ["", "<b>Ses derniers messages</b>", *(f"• {fr(m)[:300]}" for m in messages)]
+        lines += ["", "<b>Ses derniers messages au bot</b>", *(f"• {fr(m[:300])}" for m in messages)]
     lines += [
         "",
         "Répondez dans ce sujet : vos messages lui sont transmis dans sa langue d'origine, tels quels.",

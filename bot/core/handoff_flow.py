@@ -8,12 +8,13 @@ and nothing is lost. While a handover is open the bot stays silent and relays bo
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core import handoff, outbox, screening_runs, sessions
+from bot.core import handoff, outbox, recent, screening_runs, sessions
 from bot.core.messages import Button, Inbound, Kind, Outbound, Reply
 from bot.core.screening_flow import ScreeningFlow
 from bot.core.territory import Territory
@@ -43,32 +44,30 @@ class HandoffFlow:
         """Open (or renew) the handover, post the card in the resident's topic, say when a person answers."""
         handover, created = await handoff.open_handover(session, resident, reason, now)
         if created:
-            text = handoff.card(
-                resident,
-                handover,
-                self.territory,
-                screening=await self._screening_card(session, resident),
-                bookings=await self._bookings(session, resident, now),
-            )
+            text, track = await self._card(session, resident, handover, now), handoff.card_key(handover)
         else:
-            text = f"🔔 {Texts.escape(resident.first_name or 'La personne')} redemande quelqu'un."
-        self._to_topic(session, resident, handover, text, "handover_card", now)
+            text, track = f"🔔 {Texts.escape(resident.first_name or 'La personne')} redemande quelqu'un.", None
+        self._to_topic(session, resident, handover, Outbound(text, track=track), "handover_card", now)
         reply.messages.append(
             Outbound(handoff.expected_reply(self.territory, t, now), ((Button(t("⬅️ Menu"), "menu"),),))
         )
 
     async def relay_in(self, session: AsyncSession, resident: Resident, inbound: Inbound, now: datetime) -> bool:
-        """While a handover is open, what the resident writes goes to the topic and the bot says nothing."""
+        """While a handover is open, what the resident writes goes to the topic and the bot says nothing.
+        An edit follows its message: the copy in the topic is edited (or, if it cannot be, sent anew)."""
         handover = await handoff.current(session, resident)
         if handover is None or inbound.kind not in (Kind.TEXT, Kind.MEDIA):
             return False
-        if inbound.kind is Kind.TEXT:
-            text = ("✏️ " if inbound.edited else "💬 ") + Texts.escape(inbound.text)
-            self._to_topic(session, resident, handover, text, "relay_in", now)
-        elif inbound.message_id:  # a photo, voice note or document: copied as it is
-            self._to_topic(
-                session, resident, handover, "", "relay_in", now, copy_of=(inbound.user_id, inbound.message_id)
-            )
+        key = handoff.source_key(inbound.user_id, inbound.message_id) if inbound.message_id else None
+        if inbound.kind is Kind.TEXT and inbound.edited:
+            message = Outbound("✏️ " + Texts.escape(inbound.text), edit_of=key)
+        elif inbound.kind is Kind.TEXT:
+            message = Outbound("💬 " + Texts.escape(inbound.text), track=key)
+        elif inbound.message_id and not inbound.edited:  # a photo, voice note or document: copied as it is
+            message = Outbound("", copy_of=(inbound.user_id, inbound.message_id), track=key)
+        else:
+            return True
+        self._to_topic(session, resident, handover, message, "relay_in", now)
         return True
 
     async def undelivered(self, session: AsyncSession, channel: str, chat_id: str, error: str, now: datetime) -> None:
@@ -80,7 +79,7 @@ class HandoffFlow:
         if resident is None or handover is None:
             return
         text = f"⚠️ Message non remis : la personne a bloqué le bot ou supprimé son compte ({Texts.escape(error)})."
-        self._to_topic(session, resident, handover, text, "staff_notice", now)
+        self._to_topic(session, resident, handover, Outbound(text), "staff_notice", now)
 
     async def raise_forgotten(self, session: AsyncSession, now: datetime, after: timedelta) -> int:
         """While the office is open, a handover nobody took within `after` is raised in the general topic."""
@@ -118,15 +117,21 @@ class HandoffFlow:
         if inbound.kind is Kind.COMMAND:
             await self._command(session, inbound, handover, resident, now)
             return
-        if inbound.kind not in (Kind.TEXT, Kind.MEDIA) or inbound.text.lstrip().startswith(NOTE) or inbound.edited:
+        if inbound.kind not in (Kind.TEXT, Kind.MEDIA) or inbound.text.lstrip().startswith(NOTE):
             return  # notes stay in the topic
+        key = handoff.source_key(inbound.group, inbound.message_id)
+        if inbound.edited:  # the resident's copy is edited too, where Telegram allows it
+            if inbound.kind is Kind.TEXT:
+                edit = Outbound("🙋 " + Texts.escape(inbound.text), handover_id=handover.id, edit_of=key)
+                await outbox.enqueue(session, resident, edit, "relay_out", now, urgent=True)
+            return
         if handover.status == handoff.OPEN:
-            handoff.take(session, handover, actor, inbound.first_name or actor, now)
+            await self._take(session, resident, handover, actor, inbound.first_name or actor, now)
         handoff.audit(session, actor, "reply", handover, now)
         if inbound.kind is Kind.MEDIA:  # a photo, voice note or document: copied as it is
-            message = Outbound("", copy_of=(inbound.group, inbound.message_id))
+            message = Outbound("", copy_of=(inbound.group, inbound.message_id), handover_id=handover.id, track=key)
         else:
-            message = Outbound("🙋 " + Texts.escape(inbound.text))
+            message = Outbound("🙋 " + Texts.escape(inbound.text), handover_id=handover.id, track=key)
         await outbox.enqueue(session, resident, message, "relay_out", now, urgent=True)
 
     async def _command(
@@ -134,7 +139,7 @@ class HandoffFlow:
     ) -> None:
         actor, name = inbound.user_id, inbound.first_name or inbound.user_id
         if inbound.command == "take":
-            handoff.take(session, handover, actor, name, now)
+            await self._take(session, resident, handover, actor, name, now)
             self._say(session, inbound.thread_id, f"✅ Pris en charge par {Texts.escape(name)}.", now)
         elif inbound.command in ("release", "close"):
             outcome = "released" if inbound.command == "release" else inbound.args.strip().lower() or "none"
@@ -154,22 +159,35 @@ class HandoffFlow:
 
     # -- pieces ----------------------------------------------------------------------------------
 
-    def _to_topic(
-        self,
-        session: AsyncSession,
-        resident: Resident,
-        handover: Handover,
-        text: str,
-        kind: str,
-        now: datetime,
-        copy_of: tuple[str, str] | None = None,
+    async def _take(
+        self, session: AsyncSession, resident: Resident, handover: Handover, actor: str, name: str, now: datetime
     ) -> None:
-        message = Outbound(
-            text,
+        """Assign the handover, and update the card at the top of the topic so it shows who has it."""
+        handoff.take(session, handover, actor, name, now)
+        card = Outbound(
+            await self._card(session, resident, handover, now), edit_of=handoff.card_key(handover), edit_only=True
+        )
+        self._to_topic(session, resident, handover, card, "handover_card", now)
+
+    async def _card(self, session: AsyncSession, resident: Resident, handover: Handover, now: datetime) -> str:
+        return handoff.card(
+            resident,
+            handover,
+            self.territory,
+            screening=await self._screening_card(session, resident),
+            bookings=await self._bookings(session, resident, now),
+            messages=await self._recent(session, resident, now),
+        )
+
+    def _to_topic(
+        self, session: AsyncSession, resident: Resident, handover: Handover, message: Outbound, kind: str, now: datetime
+    ) -> None:
+        """Into the resident's topic, created (again) under its name when missing."""
+        message = replace(
+            message,
             thread_id=handover.thread_id,
             topic_name=handoff.topic_name(resident, self.territory),
             handover_id=handover.id,
-            copy_of=copy_of,
         )
         outbox.enqueue_to(session, resident.channel, self.counsellors, message, kind, now)
 
@@ -206,6 +224,14 @@ class HandoffFlow:
             return None
         given = await screening_runs.answers(session, run)
         return self.screening.card(given, self.screening.screening.outcome(given), run.started_at)
+
+    async def _recent(self, session: AsyncSession, resident: Resident, now: datetime) -> list[str]:
+        """ "14:02 « c koi l'acre » → réponse : L'ACRE", oldest first: what was said before a person came."""
+        lines = []
+        for m in await recent.latest(session, resident, now):
+            said = f"{format_day(m.at, 'fr')} {format_clock(m.at, 'fr')} « {m.text[:200]} »"
+            lines.append(said + (f" → {m.note}" if m.note else ""))
+        return lines
 
     async def _bookings(self, session: AsyncSession, resident: Resident, now: datetime) -> list[str]:
         found = await sessions.bookings_of(session, resident, now)

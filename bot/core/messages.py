@@ -82,6 +82,9 @@ class Outbound:
     topic_name: str | None = None  # create the topic under this name when it is missing or was deleted
     handover_id: int | None = None  # the handover whose topic this is, to remember a (re)created topic
     copy_of: tuple[str, str] | None = None  # (chat id, message id): send a copy of that message instead of text
+    track: str | None = None  # remember where this message lands under this key ("chat:message" it relays)
+    edit_of: str | None = None  # edit the message remembered under this key instead; sent anew when that fails
+    edit_only: bool = False  # with `edit_of`: when the edit cannot be made, send nothing
 
     def to_payload(self) -> dict[str, Any]:
         """JSON for the outbox table."""
@@ -94,6 +97,9 @@ class Outbound:
             "topic_name": self.topic_name,
             "handover_id": self.handover_id,
             "copy_of": list(self.copy_of) if self.copy_of else None,
+            "track": self.track,
+            "edit_of": self.edit_of,
+            "edit_only": self.edit_only,
         }
 
     @classmethod
@@ -107,6 +113,9 @@ class Outbound:
             topic_name=payload.get("topic_name"),
             handover_id=payload.get("handover_id"),
             copy_of=(str(payload["copy_of"][0]), str(payload["copy_of"][1])) if payload.get("copy_of") else None,
+            track=payload.get("track"),
+            edit_of=payload.get("edit_of"),
+            edit_only=bool(payload.get("edit_only")),
         )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.messages import Outbound
@@ -17,6 +17,8 @@ from bot.i18n import PARIS
 
 CLAIM_TIMEOUT = timedelta(minutes=2)
 MAX_ATTEMPTS = 6
+GROUP_PER_MINUTE = 20  # Telegram: "no more than 20 messages per minute to the same group"
+PER_CHAT_BATCH = 5  # messages to one chat are a second apart: more per run would hold up everyone else
 QUIET_FROM, QUIET_UNTIL = time(21, 0), time(8, 0)
 
 
@@ -75,8 +77,17 @@ async def enqueue(
     )
 
 
+def is_group(chat_id: str) -> bool:
+    """Telegram group and supergroup ids are negative; people's are positive."""
+    return chat_id.startswith("-")
+
+
 async def claim(session: AsyncSession, channel: str, now: datetime, limit: int = 20) -> list[OutboxMessage]:
-    """Due rows for this channel, marked as being sent; rows past their use-by time are dropped."""
+    """Due rows for this channel, marked as being sent; rows past their use-by time are dropped.
+
+    Within Telegram's limits: a group gets at most `GROUP_PER_MINUTE` messages a minute (counted in
+    the table, so every bot process shares the budget) and one chat at most `PER_CHAT_BATCH` rows a
+    run; what is left waits, in order, for the next run."""
     stale = now - CLAIM_TIMEOUT
     query = (
         select(OutboxMessage)
@@ -87,20 +98,46 @@ async def claim(session: AsyncSession, channel: str, now: datetime, limit: int =
             or_(OutboxMessage.claimed_at.is_(None), OutboxMessage.claimed_at < stale),
         )
         .order_by(OutboxMessage.due_at, OutboxMessage.id)
-        .limit(limit)
+        .limit(limit * 3)
     )
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     rows = list((await session.execute(query)).scalars())
-    ready = []
+    groups = {row.chat_id for row in rows if is_group(row.chat_id)}
+    taken: dict[str, int] = {}
+    if groups:
+        recent = await session.execute(
+            select(OutboxMessage.chat_id, func.count())
+            .where(
+                OutboxMessage.chat_id.in_(groups),
+                OutboxMessage.status == "sent",
+                OutboxMessage.sent_at > now - timedelta(minutes=1),
+            )
+            .group_by(OutboxMessage.chat_id)
+        )
+        taken = {chat: int(n) for chat, n in recent}
+    ready: list[OutboxMessage] = []
+    batch: dict[str, int] = {}
     for row in rows:
         if row.expires_at is not None and row.expires_at <= now:
             row.status = "expired"
             continue
+        chat = row.chat_id
+        if len(ready) >= limit or batch.get(chat, 0) >= PER_CHAT_BATCH:
+            continue
+        if is_group(chat) and taken.get(chat, 0) + batch.get(chat, 0) >= GROUP_PER_MINUTE:
+            continue
+        batch[chat] = batch.get(chat, 0) + 1
         row.claimed_at = now
         row.attempts += 1
         ready.append(row)
-    return ready
+    # Take turns between chats (each chat's own order kept), so the second-long gaps overlap.
+    rank: dict[int, int] = {}
+    seen: dict[str, int] = {}
+    for row in ready:
+        rank[row.id] = seen.get(row.chat_id, 0)
+        seen[row.chat_id] = rank[row.id] + 1
+    return sorted(ready, key=lambda row: rank[row.id])
 
 
 async def sent(session: AsyncSession, message_id: int, now: datetime) -> None:

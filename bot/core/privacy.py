@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import ParkedMessage, Resident, ScreeningRun
+from bot.db.models import ParkedMessage, RecentMessage, Resident, ScreeningRun
 
 CONSENT_YES = "yes"
 CONSENT_NO = "no"
@@ -50,6 +50,7 @@ async def forget_inactive(session: AsyncSession, now: datetime, retention_days: 
 
 
 async def forget_answers(session: AsyncSession, resident: Resident) -> None:
-    """Withdrawing consent also removes what was kept under it: answers and noted messages."""
+    """Withdrawing consent also removes what was kept under it: answers and noted and recent messages."""
     await session.execute(delete(ScreeningRun).where(ScreeningRun.resident_id == resident.id))
     await session.execute(delete(ParkedMessage).where(ParkedMessage.resident_id == resident.id))
+    await session.execute(delete(RecentMessage).where(RecentMessage.resident_id == resident.id))

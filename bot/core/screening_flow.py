@@ -22,7 +22,7 @@ from bot.i18n import Catalogs, format_day
 STEP = "screening"
 ACTION_BUTTONS = {
     "sessions": ("📅 Réunions d'information", "m.sessions"),
-    "counsellor": ("🙋 Parler à un conseiller", "m.human"),
+    "counsellor": ("🙋 Parler à un conseiller", "m.human.s"),  # the card says the questionnaire advised it
 }
 
 

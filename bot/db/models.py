@@ -229,3 +229,36 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(24))
     handover_id: Mapped[int | None] = mapped_column(ForeignKey("handovers.id", ondelete="SET NULL"), default=None)
     detail: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+class Relay(Base):
+    """Where a relayed message landed: `source` ("chat:message", or "card:<handover>") -> the copy.
+
+    It lets an edit follow its message to the other side and the topic card be updated in place;
+    rows go with their handover, so erasing a resident erases them.
+    """
+
+    __tablename__ = "relays"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    handover_id: Mapped[int] = mapped_column(ForeignKey("handovers.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(80), unique=True)
+    chat_id: Mapped[str] = mapped_column(String(64))
+    message_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RecentMessage(Base):
+    """One of the last few things a resident (with consent) wrote to the bot, and what the bot did.
+
+    Kept so a counsellor who takes over knows what was already said; a handful per resident, for
+    a few weeks (`bot.core.recent`), erased with the resident or when consent is withdrawn.
+    """
+
+    __tablename__ = "recent_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    note: Mapped[str | None] = mapped_column(String(200), default=None)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

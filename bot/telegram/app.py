@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlparse
 
@@ -108,19 +109,36 @@ class TelegramBot:
     async def on_start(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         await self.set_commands(app)
 
-        async def send(chat_id: str, message: Outbound) -> None:
+        async def send(chat_id: str, message: Outbound) -> tuple[str, str] | None:
             """An outbox message: sent as new, and it becomes the resident's live keyboard.
-            In the counsellors' group it goes to the resident's topic, created (again) when missing."""
+            In the counsellors' group it goes to the resident's topic, created (again) when missing.
+            An edit of a relayed message edits its copy. Returns where a new message landed."""
+            if message.edit_of is not None:
+                if await self.edit_copy(app, message):
+                    return None
+                if message.edit_only:
+                    return None
+                message = replace(message, edit_of=None)
             if message.topic_name is not None or message.thread_id is not None:
-                await self.to_topic(app, int(chat_id), message)
-                return
+                landed = await self.to_topic(app, int(chat_id), message)
+                return (chat_id, str(landed)) if landed is not None else None
             live = await Renderer(app.bot, int(chat_id)).send(message)
             if message.buttons:
                 await self.runtime.remember_keyboard(Inbound(CHANNEL, chat_id, Kind.TEXT), str(live))
+            return chat_id, str(live)
 
         self.jobs = Jobs(self.runtime, {CHANNEL: send}).start()
 
-    async def to_topic(self, app: Application[Any, Any, Any, Any, Any, Any], chat_id: int, message: Outbound) -> None:
+    async def edit_copy(self, app: Application[Any, Any, Any, Any, Any, Any], message: Outbound) -> bool:
+        """Edit the copy of an edited message (or the topic card); False when there is none or Telegram refuses."""
+        target = await self.runtime.relayed_as(message.edit_of or "")
+        if target is None:
+            return False
+        return await Renderer(app.bot, int(target[0])).edit(int(target[1]), message)
+
+    async def to_topic(
+        self, app: Application[Any, Any, Any, Any, Any, Any], chat_id: int, message: Outbound
+    ) -> int | None:
         """Write in a forum topic; a topic deleted by hand is created again, never leaving a message unsent."""
         thread = message.thread_id
         if message.handover_id is not None:
@@ -134,14 +152,14 @@ class TelegramBot:
                 if message.handover_id is not None:
                     await self.runtime.record_topic(message.handover_id, thread)
             try:
-                await Renderer(app.bot, chat_id, int(thread) if thread else None).send(message)
-                return
+                return await Renderer(app.bot, chat_id, int(thread) if thread else None).send(message)
             except BadRequest as exc:
                 gone = "thread not found" in str(exc).lower() or "topic_deleted" in str(exc).lower()
                 if not gone or message.topic_name is None or attempt:
                     raise
                 log.info("topic %s of handover %s is gone; creating it again", thread, message.handover_id)
                 thread = None
+        return None
 
     async def on_stop(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         """Before the bot's connection closes: let a job that is sending finish."""

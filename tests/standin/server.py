@@ -71,6 +71,13 @@ __all__ = ["ApiError", "CallRecord", "Entry", "StandIn", "parse_html"]
 # Constants copied from the Bot API documentation / server source
 # --------------------------------------------------------------------------------------
 
+#: Methods that post a message into a chat, counted by the group flood limit.
+SENDING_METHODS = frozenset(
+    {"sendMessage", "sendPhoto", "sendDocument", "sendVoice", "sendVenue", "sendLocation", "copyMessage"}
+)
+#: Bot API FAQ: "your bot will not be able to send more than 20 messages per minute to the same group".
+GROUP_MESSAGES_PER_MINUTE = 20
+
 #: Update types a bot receives when allowed_updates is empty or was never given
 #: (docs: "all update types except chat_member, message_reaction, and message_reaction_count").
 ALL_UPDATE_TYPES = frozenset(
@@ -1387,6 +1394,7 @@ class StandIn:
                     raise ApiError(fault.status, fault.description, fault.retry_after)
                 if known is None:
                     raise ApiError(404, "Not Found")
+                self._flood_control(record)
                 self._descriptions.pop(threading.get_ident(), None)
                 try:
                     result = known[1](params)
@@ -1411,6 +1419,29 @@ class StandIn:
             record.description = body.get("description") if status != 200 else None
             self._changed()
         return status, body
+
+    def _flood_control(self, record: CallRecord) -> None:
+        """Telegram's documented group limit: "no more than 20 messages per minute to the same group".
+
+        A 21st message within a minute gets 429 with the seconds until the oldest leaves the window
+        (the Bot API FAQ, "My bot is hitting limits, how do I avoid this?"). Private chats are not
+        limited here: Telegram tolerates short bursts there and documents no exact number.
+        """
+        if record.method not in SENDING_METHODS or record.chat_id is None or record.chat_id >= 0:
+            return
+        window = record.started - 60.0
+        recent = [
+            r.started
+            for r in self._calls
+            if r is not record
+            and r.method in SENDING_METHODS
+            and r.chat_id == record.chat_id
+            and r.status == 200
+            and r.started > window
+        ]
+        if len(recent) >= GROUP_MESSAGES_PER_MINUTE:
+            wait = max(1, int(min(recent) - window + 0.999))
+            raise ApiError(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
 
     def file_content(self, token: str, path: str) -> bytes | None:
         """Bytes served at /file/bot<token>/<file_path> for downloads after getFile."""
