@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 
+from bot.config import PROJECT_ROOT
+from bot.core.territory import load_territory
+from bot.core.texts import Texts
+from bot.i18n import PARIS, Catalogs, format_clock, format_day
 from tests.botprocess import BotProcess
 from tests.standin import Resident, StandIn
 from tests.standin.server import Entry
@@ -39,6 +45,11 @@ def wait_topic(api: StandIn, name_start: str, timeout: float = 15.0) -> int:
         timeout,
     )
     return max(tid for tid, t in api.topics(GROUP).items() if t["name"].startswith(name_start) and not t["deleted"])
+
+
+def shown_now(api: StandIn, thread: int, message_id: int) -> str:
+    """The text of one message of the topic as counsellors see it now (after edits)."""
+    return next(e.text for e in in_topic(api, thread) if e.message_id == message_id)
 
 
 def test_flag_card_relay_both_ways_note_and_release(api: StandIn, desk: BotProcess):
@@ -135,3 +146,117 @@ def test_two_residents_at_once_each_in_their_own_topic(api: StandIn, desk: BotPr
     assert not any("Sara" in e.text for e in omar.bot_entries())
     api.push_message(NADIA, "/queue", chat_id=GROUP)
     api.wait_until(lambda: any("Demandes ouvertes" in e.text for e in api.transcript(GROUP) if e.from_bot))
+
+
+def test_edits_follow_both_ways_and_the_card_shows_who_took_it(api: StandIn, desk: BotProcess):
+    amina = Resident(api, 7011, "Amina", "fr")
+    amina.start()
+    amina.press("✅ Oui, d'accord")
+    amina.send("c koi l'acre")
+    amina.send("je veux parler a une personne")
+    thread = wait_topic(api, "Amina · Français")
+    api.wait_until(lambda: any("Demande de Amina" in e.text for e in in_topic(api, thread)))
+    card = next(e for e in in_topic(api, thread) if "Demande de Amina" in e.text)
+    assert "« c koi l'acre » → réponse" in card.text  # what she asked the bot before
+    assert "Prise en charge par" not in card.text
+
+    api.push_message(NADIA, "/take", chat_id=GROUP, message_thread_id=thread)
+    api.wait_until(lambda: "Prise en charge par : Nadia" in shown_now(api, thread, card.message_id))
+
+    said = api.push_message(7011, "j'ai un rdv mardi a la caf")
+    api.wait_until(lambda: any("💬 j'ai un rdv mardi" in e.text for e in in_topic(api, thread)))
+    relayed = next(e for e in in_topic(api, thread) if "💬 j'ai un rdv mardi" in e.text)
+    count = len(in_topic(api, thread))
+    api.push_edit(7011, said, "j'ai un rdv jeudi a la caf")
+    api.wait_until(lambda: "✏️ j'ai un rdv jeudi" in shown_now(api, thread, relayed.message_id))
+    assert len(in_topic(api, thread)) == count  # the same message, edited, not a new one
+
+    answer = api.push_message(NADIA, "Je vous appelle mardi à 14 h.", chat_id=GROUP, message_thread_id=thread)
+    api.wait_until(lambda: any("Je vous appelle mardi" in e.text for e in amina.bot_entries()))
+    shown = next(e for e in amina.bot_entries() if "Je vous appelle mardi" in e.text)
+    received = len(amina.bot_entries())
+    api.push_edit(NADIA, answer, "Je vous appelle jeudi à 14 h.", chat_id=GROUP)
+    api.wait_until(
+        lambda: "jeudi" in next(e for e in amina.bot_entries() if e.message_id == shown.message_id).text
+    )
+    assert len(amina.bot_entries()) == received
+    api.push_edit(NADIA, answer, "// note : rappeler", chat_id=GROUP)  # a reply turned into a note: not relayed
+    amina.wait_quiet(2.0)
+    assert "jeudi" in next(e for e in amina.bot_entries() if e.message_id == shown.message_id).text
+
+
+def test_a_burst_of_replies_reaches_the_resident_one_a_second_in_order(api: StandIn, desk: BotProcess):
+    omar = Resident(api, 7012, "Omar", "tr")
+    omar.start()
+    omar.press(omar.buttons[0])
+    omar.send("bir insanla konusmak istiyorum")
+    thread = wait_topic(api, "Omar · Türkçe")
+    for i in range(4):
+        api.push_message(NADIA, f"Mesaj {i}", chat_id=GROUP, message_thread_id=thread)
+    api.wait_until(lambda: sum("Mesaj" in e.text for e in omar.bot_entries()) == 4, 20)
+    assert [e.text for e in omar.bot_entries() if "Mesaj" in e.text] == [f"🙋 Mesaj {i}" for i in range(4)]
+    sends = [r for r in api.records() if r.method == "sendMessage" and r.chat_id == 7012 and r.status == 200]
+    starts = [r.started for r in sends if "Mesaj" in str(r.params.get("text"))]
+    assert all(b - a >= 0.9 for a, b in zip(starts, starts[1:], strict=False)), starts  # Telegram: ~1 a second
+    assert not [r for r in api.records() if r.status == 429]
+
+
+@pytest.fixture
+def closed_today(tmp_path: Path) -> Path:
+    """The project's content with today and tomorrow as closing days: whatever the hour, the office is shut."""
+    content = tmp_path / "content"
+    (content / "knowledge").mkdir(parents=True)
+    for name in ("locales", "dialogues"):
+        (content / name).symlink_to(PROJECT_ROOT / name)
+    for item in (PROJECT_ROOT / "knowledge").iterdir():
+        if item.name != "territory.yml":
+            (content / "knowledge" / item.name).symlink_to(item)
+    data = yaml.safe_load((PROJECT_ROOT / "knowledge" / "territory.yml").read_text(encoding="utf-8"))
+    today = datetime.now(PARIS).date()
+    data["closures"] = [*(data.get("closures") or []), *({"date": today + timedelta(days=d)} for d in (0, 1))]
+    (content / "knowledge" / "territory.yml").write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return content
+
+
+def test_out_of_hours_the_resident_is_told_the_next_opening(
+    api: StandIn, database_url: str, tmp_path: Path, faq_cache: str, closed_today: Path
+):
+    api.add_user(NADIA, "Nadia", language_code="fr")
+    api.add_group(GROUP, "Conseillers Tremplin", is_forum=True, members={NADIA: "member"})
+    process = BotProcess(api, database_url, tmp_path)
+    process.env.update({"TREMPLIN_COUNSELLORS_CHAT": str(GROUP), "TREMPLIN_CONTENT_DIR": str(closed_today)})
+    process.start()
+    try:
+        karim = Resident(api, 7013, "Karim", "ar")
+        karim.start()
+        karim.press(karim.buttons[0])
+        seen = karim.send("bghit nhder m3a chi wa7ed 3afak")
+        opening = load_territory(closed_today / "knowledge" / "territory.yml").next_opening(datetime.now(UTC))
+        assert opening is not None
+        t = Texts(Catalogs(PROJECT_ROOT / "locales"), "ar")
+        expected = t(
+            "🙋 C'est noté : une personne vous répondra ici à l'ouverture, {day} à {time}.",
+            day=format_day(opening, "ar"),
+            time=format_clock(opening, "ar"),
+        )
+        assert seen[-1].text == expected
+        thread = wait_topic(api, "Karim · العربية")
+        api.wait_until(lambda: any("Demande de Karim" in e.text for e in in_topic(api, thread)))
+    finally:
+        process.stop()
+
+
+def test_a_topic_closed_by_hand_is_opened_again_when_the_resident_comes_back(api: StandIn, desk: BotProcess):
+    lina = Resident(api, 7014, "Lina", "fr")
+    lina.start()
+    lina.press("✅ Oui, d'accord")
+    lina.send("je veux parler a quelqu'un")
+    thread = wait_topic(api, "Lina · Français")
+    api.push_message(NADIA, "/close partner", chat_id=GROUP, message_thread_id=thread)
+    api.wait_until(lambda: any("Terminé : orienté vers un partenaire" in e.text for e in in_topic(api, thread)))
+    api.close_topic(GROUP, thread)  # a counsellor tidies the list by hand
+
+    lina.send("je veux parler a quelqu'un encore")
+    api.wait_until(lambda: sum("Demande de Lina" in e.text for e in in_topic(api, thread)) == 2)
+    assert not api.topics(GROUP)[thread]["closed"]  # the same topic, open again, with a new card
+    assert wait_topic(api, "Lina · Français") == thread

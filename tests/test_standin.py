@@ -393,6 +393,11 @@ async def test_forum_topics_and_deleted_threads(api: StandIn) -> None:
         assert await bot.close_forum_topic(FORUM, thread)
         with pytest.raises(BadRequest, match="Topic_not_modified"):
             await bot.close_forum_topic(FORUM, thread)
+        assert await bot.send_message(FORUM, "an administrator still writes there", message_thread_id=thread)
+        api.set_member(FORUM, api.bot_id, "member")
+        with pytest.raises(BadRequest, match="Topic_closed"):
+            await bot.send_message(FORUM, "a member does not", message_thread_id=thread)
+        api.set_member(FORUM, api.bot_id, "administrator")
         api.delete_topic(FORUM, thread)  # a counsellor deletes it by hand
         with pytest.raises(BadRequest, match="Message thread not found"):
             await bot.send_message(FORUM, "x", message_thread_id=thread)
@@ -408,7 +413,7 @@ async def test_forum_topics_and_deleted_threads(api: StandIn) -> None:
         assert (await bot.get_chat_member(FORUM, 44)).status == "left"
         with pytest.raises(BadRequest, match="User not found"):
             await bot.get_chat_member(FORUM, 999)
-    assert [e.deleted for e in api.transcript(FORUM) if e.message_thread_id == thread] == [True, True, True]
+    assert [e.deleted for e in api.transcript(FORUM) if e.message_thread_id == thread] == [True] * 4
 
 
 async def test_a_group_gets_at_most_20_messages_a_minute(api: StandIn) -> None:

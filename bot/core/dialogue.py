@@ -348,7 +348,10 @@ class Dialogue:
         return "\n\n".join(
             (
                 t("🔒 <b>Avant de commencer</b>"),
-                t("Pour vous aider, je garde votre prénom, votre langue, vos réponses, vos derniers messages et vos rendez-vous."),
+                t(
+                    "Pour vous aider, je garde votre prénom, votre langue, vos réponses, vos derniers messages "
+                    "et vos rendez-vous."
+                ),
                 t("Pourquoi ? Pour vous guider et pour vous rappeler vos rendez-vous."),
                 t("Vous pouvez tout voir et tout effacer quand vous voulez : menu, puis 🔒 Mes données.")
                 + " "

@@ -43,11 +43,12 @@ class HandoffFlow:
     ) -> None:
         """Open (or renew) the handover, post the card in the resident's topic, say when a person answers."""
         handover, created = await handoff.open_handover(session, resident, reason, now)
-        if created:
-            text, track = await self._card(session, resident, handover, now), handoff.card_key(handover)
+        if created:  # a new card; the resident's topic, if a counsellor closed it, is opened again
+            card = await self._card(session, resident, handover, now)
+            message = Outbound(card, track=handoff.card_key(handover), reopen=True)
         else:
-            text, track = f"🔔 {Texts.escape(resident.first_name or 'La personne')} redemande quelqu'un.", None
-        self._to_topic(session, resident, handover, Outbound(text, track=track), "handover_card", now)
+            message = Outbound(f"🔔 {Texts.escape(resident.first_name or 'La personne')} redemande quelqu'un.")
+        self._to_topic(session, resident, handover, message, "handover_card", now)
         reply.messages.append(
             Outbound(handoff.expected_reply(self.territory, t, now), ((Button(t("⬅️ Menu"), "menu"),),))
         )

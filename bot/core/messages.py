@@ -85,6 +85,7 @@ class Outbound:
     track: str | None = None  # remember where this message lands under this key ("chat:message" it relays)
     edit_of: str | None = None  # edit the message remembered under this key instead; sent anew when that fails
     edit_only: bool = False  # with `edit_of`: when the edit cannot be made, send nothing
+    reopen: bool = False  # in a forum topic a counsellor may have closed by hand: open it again first
 
     def to_payload(self) -> dict[str, Any]:
         """JSON for the outbox table."""
@@ -100,6 +101,7 @@ class Outbound:
             "track": self.track,
             "edit_of": self.edit_of,
             "edit_only": self.edit_only,
+            "reopen": self.reopen,
         }
 
     @classmethod
@@ -116,6 +118,7 @@ class Outbound:
             track=payload.get("track"),
             edit_of=payload.get("edit_of"),
             edit_only=bool(payload.get("edit_only")),
+            reopen=bool(payload.get("reopen")),
         )
 
 

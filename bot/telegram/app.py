@@ -152,6 +152,8 @@ class TelegramBot:
                 if message.handover_id is not None:
                     await self.runtime.record_topic(message.handover_id, thread)
             try:
+                if thread is not None and message.reopen:
+                    await self.reopen(app, chat_id, int(thread))
                 return await Renderer(app.bot, chat_id, int(thread) if thread else None).send(message)
             except BadRequest as exc:
                 gone = "thread not found" in str(exc).lower() or "topic_deleted" in str(exc).lower()
@@ -160,6 +162,15 @@ class TelegramBot:
                 log.info("topic %s of handover %s is gone; creating it again", thread, message.handover_id)
                 thread = None
         return None
+
+    @staticmethod
+    async def reopen(app: Application[Any, Any, Any, Any, Any, Any], chat_id: int, thread: int) -> None:
+        """A topic closed by hand is opened again for a new request; one already open is left as it is."""
+        try:
+            await with_retries(lambda: app.bot.reopen_forum_topic(chat_id, thread), "reopenForumTopic")
+        except BadRequest as exc:
+            if "not_modified" not in str(exc).lower():
+                raise
 
     async def on_stop(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         """Before the bot's connection closes: let a job that is sending finish."""

@@ -1103,6 +1103,12 @@ class StandIn:
             self._delete_topic(self._chats[chat_id], topic)
             self._changed()
 
+    def close_topic(self, chat_id: int, thread_id: int) -> None:
+        """A counsellor closes a topic by hand (it stays, read-only for members)."""
+        with self._cond:
+            self._chats[chat_id].topics[thread_id].closed = True
+            self._changed()
+
     def topics(self, chat_id: int) -> dict[int, dict[str, Any]]:
         """Forum topics by thread id with name, icon_color, closed and deleted."""
         with self._cond:
@@ -1757,6 +1763,8 @@ class StandIn:
         topic = chat.topics.get(thread_id)
         if topic is None or topic.deleted:
             raise _bad("message thread not found")
+        if topic.closed and chat.members.get(self.bot_id) not in ("creator", "administrator"):
+            raise _bad("TOPIC_CLOSED")  # only administrators write in a closed topic
         return thread_id
 
     def _formatted(
