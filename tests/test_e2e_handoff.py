@@ -47,6 +47,15 @@ def wait_topic(api: StandIn, name_start: str, timeout: float = 15.0) -> int:
     return max(tid for tid, t in api.topics(GROUP).items() if t["name"].startswith(name_start) and not t["deleted"])
 
 
+def asks_for_a_person(api: StandIn, user_id: int, name: str, lang: str, words: str) -> tuple[Resident, int]:
+    """A resident agrees to the bot keeping their data, asks for a person in their words; their topic."""
+    person = Resident(api, user_id, name, lang)
+    person.start()
+    person.press(person.buttons[0])  # ✅ agree, in their language
+    person.send(words)
+    return person, wait_topic(api, f"{name} · ")
+
+
 def shown_now(api: StandIn, thread: int, message_id: int) -> str:
     """The text of one message of the topic as counsellors see it now (after edits)."""
     return next(e.text for e in in_topic(api, thread) if e.message_id == message_id)
@@ -97,15 +106,18 @@ def test_someone_outside_the_group_cannot_take_a_conversation(api: StandIn, desk
     intruder.start()
     seen = intruder.send("/take")
     assert any("Je ne connais pas cette commande" in e.text for e in seen)
+    other = -1009999999999  # another group the bot was added to: nothing there acts on handovers
+    api.add_group(other, "Autre groupe", is_forum=True)
+    elsewhere = api.add_topic(other, "Amina")
+    api.push_message(7007, "/take", chat_id=other, message_thread_id=elsewhere)
+    api.wait_until(lambda: f"set TREMPLIN_COUNSELLORS_CHAT={other}" in desk.log())  # the operator learns its id
+    assert not any(e.from_bot for e in api.transcript(other) if e.kind != "forum_topic_created")
     assert not any("Pris en charge" in e.text for e in in_topic(api, thread))
 
 
 def test_a_topic_deleted_by_hand_is_created_again(api: StandIn, desk: BotProcess):
-    karim = Resident(api, 7002, "Karim", "ar")
-    karim.start()
-    karim.press(karim.buttons[0])
-    karim.send("bghit nhder m3a chi wa7ed 3afak")
-    first = wait_topic(api, "Karim · العربية")
+    karim, first = asks_for_a_person(api, 7002, "Karim", "ar", "bghit nhder m3a chi wa7ed 3afak")
+    assert api.topics(GROUP)[first]["name"].startswith("Karim · العربية")
     api.push_message(NADIA, "/release", chat_id=GROUP, message_thread_id=first)
     api.wait_until(lambda: any("Rendu au bot" in e.text for e in in_topic(api, first)))
     api.delete_topic(GROUP, first)
@@ -119,11 +131,7 @@ def test_a_topic_deleted_by_hand_is_created_again(api: StandIn, desk: BotProcess
 
 
 def test_a_counsellor_message_to_a_resident_who_blocked_the_bot_is_reported(api: StandIn, desk: BotProcess):
-    lina = Resident(api, 7003, "Lina", "fr")
-    lina.start()
-    lina.press("✅ Oui, d'accord")
-    lina.send("je veux parler a quelqu'un svp")
-    thread = wait_topic(api, "Lina · Français")
+    lina, thread = asks_for_a_person(api, 7003, "Lina", "fr", "je veux parler a quelqu'un svp")
     api.block(7003)
     api.push_message(NADIA, "Bonjour Lina, vous êtes là ?", chat_id=GROUP, message_thread_id=thread)
     api.wait_until(lambda: any("Message non remis" in e.text for e in in_topic(api, thread)), 20)
@@ -184,17 +192,26 @@ def test_edits_follow_both_ways_and_the_card_shows_who_took_it(api: StandIn, des
     amina.wait_quiet(2.0)
     assert "jeudi" in next(e for e in amina.bot_entries() if e.message_id == shown.message_id).text
 
+    photo = api.push_photo(7011, "ma carte")
+    api.wait_until(lambda: any(e.kind == "photo" and e.text == "ma carte" for e in in_topic(api, thread)))
+    copy = next(e for e in in_topic(api, thread) if e.kind == "photo")
+    api.push_edit(7011, photo, "ma carte de séjour, recto")  # captions are edited too
+    api.wait_until(lambda: shown_now(api, thread, copy.message_id) == "ma carte de séjour, recto")
+    form = api.push_photo(NADIA, "le formulaire", chat_id=GROUP, message_thread_id=thread)
+    api.wait_until(lambda: any(e.kind == "photo" and e.text == "le formulaire" for e in amina.bot_entries()))
+    mine = next(e for e in amina.bot_entries() if e.kind == "photo")
+    api.push_edit(NADIA, form, "le formulaire, page 2", chat_id=GROUP)
+    api.wait_until(
+        lambda: next(e for e in amina.bot_entries() if e.message_id == mine.message_id).text == "le formulaire, page 2"
+    )
+
 
 def test_a_burst_of_replies_reaches_the_resident_one_a_second_in_order(api: StandIn, desk: BotProcess):
-    omar = Resident(api, 7012, "Omar", "tr")
-    omar.start()
-    omar.press(omar.buttons[0])
-    omar.send("bir insanla konusmak istiyorum")
-    thread = wait_topic(api, "Omar · Türkçe")
+    omar, thread = asks_for_a_person(api, 7012, "Omar", "tr", "bir insanla konusmak istiyorum")
     for i in range(4):
         api.push_message(NADIA, f"Mesaj {i}", chat_id=GROUP, message_thread_id=thread)
     api.wait_until(lambda: sum("Mesaj" in e.text for e in omar.bot_entries()) == 4, 20)
-    assert [e.text for e in omar.bot_entries() if "Mesaj" in e.text] == [f"🙋 Mesaj {i}" for i in range(4)]
+    assert [e.text for e in omar.bot_entries() if "Mesaj" in e.text] == [f"🙋 Nadia\nMesaj {i}" for i in range(4)]
     sends = [r for r in api.records() if r.method == "sendMessage" and r.chat_id == 7012 and r.status == 200]
     starts = [r.started for r in sends if "Mesaj" in str(r.params.get("text"))]
     assert all(b - a >= 0.9 for a, b in zip(starts, starts[1:], strict=False)), starts  # Telegram: ~1 a second
@@ -247,11 +264,7 @@ def test_out_of_hours_the_resident_is_told_the_next_opening(
 
 
 def test_a_topic_closed_by_hand_is_opened_again_when_the_resident_comes_back(api: StandIn, desk: BotProcess):
-    lina = Resident(api, 7014, "Lina", "fr")
-    lina.start()
-    lina.press("✅ Oui, d'accord")
-    lina.send("je veux parler a quelqu'un")
-    thread = wait_topic(api, "Lina · Français")
+    lina, thread = asks_for_a_person(api, 7014, "Lina", "fr", "je veux parler a quelqu'un")
     api.push_message(NADIA, "/close partner", chat_id=GROUP, message_thread_id=thread)
     api.wait_until(lambda: any("Terminé : orienté vers un partenaire" in e.text for e in in_topic(api, thread)))
     api.close_topic(GROUP, thread)  # a counsellor tidies the list by hand

@@ -303,8 +303,11 @@ async def test_the_questionnaire_advising_a_counsellor_is_the_reason_on_the_card
 
     sam = await agreed(staffed, "7106")
     await sam.press("🧭 Où en est mon projet ?")
-    await walk(sam, paths.EMPLOYED_READY)
+    await walk(sam, paths.EMPLOYED_READY[:3])
+    await sam.send("je garde mon salaire si je cree ?")  # noted mid-way; the summary promises a person
+    await walk(sam, paths.EMPLOYED_READY[3:])
     seen = await sam.press("🙋 Parler à un conseiller")
     assert "une personne va vous répondre" in seen[-1].text
     card = (await outbox_rows(staffed, "handover_card"))[0].payload["text"]
     assert "conseillé par le questionnaire" in card and "Questionnaire du" in card
+    assert "à lui répondre</b>\n• « je garde mon salaire si je cree ? »" in card

@@ -122,6 +122,8 @@ class Dialogue:
             self._welcome(resident, inbound, t, reply)
         elif self.handoff is not None and await self.handoff.relay_in(session, resident, inbound, now):
             pass  # a person has the conversation: the bot stays silent
+        elif inbound.kind is Kind.MEDIA and inbound.edited:
+            pass  # a changed caption under a photo sent earlier: nothing new to answer
         elif inbound.kind is Kind.MEDIA:
             await self._media(session, resident, inbound, t, reply, now)
         elif (

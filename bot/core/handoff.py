@@ -241,7 +241,7 @@ def card(
         lines += ["", "<b>Ses derniers messages au bot</b>", *(f"• {fr(m[:300])}" for m in messages)]
     lines += [
         "",
-        "Répondez dans ce sujet : vos messages lui sont transmis dans sa langue d'origine, tels quels.",
+        "Répondez dans ce sujet : vos messages lui sont transmis tels quels (sans traduction), sous votre prénom.",
         "« // » au début d'un message : note interne, non transmise. /take : je m'en occupe. "
         "/release : rendre au bot. /close booked|partner|none : terminer.",
     ]

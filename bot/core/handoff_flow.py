@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import handoff, outbox, recent, screening_runs, sessions
 from bot.core.messages import Button, Inbound, Kind, Outbound, Reply
+from bot.core.screening_flow import STEP as SCREENING
 from bot.core.screening_flow import ScreeningFlow
 from bot.core.territory import Territory
 from bot.core.texts import Texts
@@ -25,6 +26,7 @@ from bot.i18n import Catalogs, format_clock, format_day
 log = logging.getLogger(__name__)
 
 NOTE = "//"  # a counsellor's message starting with this stays in the topic
+CAPTION_MAX = 1024  # Telegram's caption limit for bots (people with Premium may write longer ones)
 
 
 class HandoffFlow:
@@ -64,7 +66,9 @@ class HandoffFlow:
             message = Outbound("✏️ " + Texts.escape(inbound.text), edit_of=key)
         elif inbound.kind is Kind.TEXT:
             message = Outbound("💬 " + Texts.escape(inbound.text), track=key)
-        elif inbound.message_id and not inbound.edited:  # a photo, voice note or document: copied as it is
+        elif inbound.edited:  # a new caption under a photo or file: the copy's caption changes too
+            message = Outbound(Texts.escape(inbound.text[:CAPTION_MAX]), edit_of=key, edit_only=True, caption=True)
+        elif inbound.message_id:  # a photo, voice note or document: copied as it is
             message = Outbound("", copy_of=(inbound.user_id, inbound.message_id), track=key)
         else:
             return True
@@ -122,9 +126,12 @@ class HandoffFlow:
             return  # notes stay in the topic
         key = handoff.source_key(inbound.group, inbound.message_id)
         if inbound.edited:  # the resident's copy is edited too, where Telegram allows it
+            handoff.audit(session, actor, "edit", handover, now)
             if inbound.kind is Kind.TEXT:
-                edit = Outbound("🙋 " + Texts.escape(inbound.text), handover_id=handover.id, edit_of=key)
-                await outbox.enqueue(session, resident, edit, "relay_out", now, urgent=True)
+                edit = Outbound(self._signed(inbound), handover_id=handover.id, edit_of=key)
+            else:
+                edit = Outbound(Texts.escape(inbound.text[:CAPTION_MAX]), edit_of=key, edit_only=True, caption=True)
+            await outbox.enqueue(session, resident, edit, "relay_out", now, urgent=True)
             return
         if handover.status == handoff.OPEN:
             await self._take(session, resident, handover, actor, inbound.first_name or actor, now)
@@ -132,7 +139,7 @@ class HandoffFlow:
         if inbound.kind is Kind.MEDIA:  # a photo, voice note or document: copied as it is
             message = Outbound("", copy_of=(inbound.group, inbound.message_id), handover_id=handover.id, track=key)
         else:
-            message = Outbound("🙋 " + Texts.escape(inbound.text), handover_id=handover.id, track=key)
+            message = Outbound(self._signed(inbound), handover_id=handover.id, track=key)
         await outbox.enqueue(session, resident, message, "relay_out", now, urgent=True)
 
     async def _command(
@@ -159,6 +166,12 @@ class HandoffFlow:
             return
 
     # -- pieces ----------------------------------------------------------------------------------
+
+    @staticmethod
+    def _signed(inbound: Inbound) -> str:
+        """A counsellor's words as the resident sees them: under their first name, so it is clearly a person."""
+        name = Texts.escape(inbound.first_name or "")
+        return (f"🙋 <b>{name}</b>\n" if name else "🙋 ") + Texts.escape(inbound.text)
 
     async def _take(
         self, session: AsyncSession, resident: Resident, handover: Handover, actor: str, name: str, now: datetime
@@ -224,7 +237,12 @@ class HandoffFlow:
         if run is None or self.screening is None:
             return None
         given = await screening_runs.answers(session, run)
-        return self.screening.card(given, self.screening.screening.outcome(given), run.started_at)
+        card = self.screening.card(given, self.screening.screening.outcome(given), run.started_at)
+        parked = await screening_runs.parked_since(session, resident, SCREENING, run.started_at)
+        if parked:  # the summary promised the resident that a person would answer these
+            card += "\n\n<b>Écrit pendant le questionnaire, à lui répondre</b>\n"
+            card += "\n".join(f"• « {Texts.escape(text[:300])} »" for text in parked[:5])
+        return card
 
     async def _recent(self, session: AsyncSession, resident: Resident, now: datetime) -> list[str]:
         """ "14:02 « c koi l'acre » → réponse : L'ACRE", oldest first: what was said before a person came."""

@@ -86,6 +86,7 @@ class Outbound:
     edit_of: str | None = None  # edit the message remembered under this key instead; sent anew when that fails
     edit_only: bool = False  # with `edit_of`: when the edit cannot be made, send nothing
     reopen: bool = False  # in a forum topic a counsellor may have closed by hand: open it again first
+    caption: bool = False  # with `edit_of`: `text` is the new caption of a photo, file or voice note
 
     def to_payload(self) -> dict[str, Any]:
         """JSON for the outbox table."""
@@ -102,6 +103,7 @@ class Outbound:
             "edit_of": self.edit_of,
             "edit_only": self.edit_only,
             "reopen": self.reopen,
+            "caption": self.caption,
         }
 
     @classmethod
@@ -119,6 +121,7 @@ class Outbound:
             edit_of=payload.get("edit_of"),
             edit_only=bool(payload.get("edit_only")),
             reopen=bool(payload.get("reopen")),
+            caption=bool(payload.get("caption")),
         )
 
 

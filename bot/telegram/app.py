@@ -44,6 +44,15 @@ class TelegramBot:
             if query is not None:
                 await self._answer(update, "")
             return
+        if inbound.group and inbound.group != self.runtime.core.counsellors:
+            log.warning(
+                "message in group %s ignored: it is not the counsellors' group (TREMPLIN_COUNSELLORS_CHAT=%s);"
+                " set TREMPLIN_COUNSELLORS_CHAT=%s to make it so",
+                inbound.group,
+                self.runtime.core.counsellors or "not set",
+                inbound.group,
+            )
+            return
         if inbound.group:  # the counsellors' group: everything it causes goes through the outbox
             if await self._counsellor(context.bot, int(inbound.group), int(inbound.user_id)):
                 await self.runtime.handle(inbound)
@@ -134,7 +143,10 @@ class TelegramBot:
         target = await self.runtime.relayed_as(message.edit_of or "")
         if target is None:
             return False
-        return await Renderer(app.bot, int(target[0])).edit(int(target[1]), message)
+        renderer = Renderer(app.bot, int(target[0]))
+        if message.caption:
+            return await renderer.edit_caption(int(target[1]), message.text)
+        return await renderer.edit(int(target[1]), message)
 
     async def to_topic(
         self, app: Application[Any, Any, Any, Any, Any, Any], chat_id: int, message: Outbound

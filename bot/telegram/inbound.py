@@ -71,9 +71,9 @@ def from_update(update: Update) -> Inbound | None:
         if command is not None:
             return make(Kind.COMMAND, command=command[0], args=command[1])
         return make(Kind.TEXT, text=message.text, edited=edited)
-    if edited:
-        return None
     kind = next((name for name in MEDIA_KINDS if getattr(message, name, None)), "other")
+    if edited and message.caption is None:
+        return None  # a moved live location and the like: nothing a person reads changed
     if group and kind == "other":
         return None  # service messages in the counsellors' group (topic created, renamed, closed)
-    return make(Kind.MEDIA, media=kind, text=message.caption or "")
+    return make(Kind.MEDIA, media=kind, text=message.caption or "", edited=edited)

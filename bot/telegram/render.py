@@ -163,12 +163,27 @@ class Renderer:
                 reply_markup=keyboard(message),
             )
 
+        return await self._edited(call, "editMessageText", message_id)
+
+    async def edit_caption(self, message_id: int, caption: str) -> bool:
+        """A photo's or file's new caption; False when Telegram refuses."""
+
+        async def call() -> Any:
+            return await self.bot.edit_message_caption(
+                chat_id=self.chat_id, message_id=message_id, caption=caption or None, parse_mode=ParseMode.HTML
+            )
+
+        return await self._edited(call, "editMessageCaption", message_id)
+
+    @staticmethod
+    async def _edited(call: Callable[[], Awaitable[Any]], what: str, message_id: int) -> bool:
+        """An edit that changes nothing is as good as done; any other refusal is False, for the caller to decide."""
         try:
-            await with_retries(call, "editMessageText")
+            await with_retries(call, what)
         except BadRequest as exc:
             if "not modified" in str(exc).lower():
                 return True
-            log.warning("could not edit message %s (%s); sending a new one", message_id, exc)
+            log.warning("%s refused for message %s (%s)", what, message_id, exc)
             return False
         return True
 

@@ -1200,12 +1200,13 @@ class StandIn:
         )
 
     def push_edit(self, user_id: int, message_id: int, new_text: str, *, chat_id: int | None = None) -> None:
-        """The person edits one of their text messages (an edited_message update)."""
+        """The person edits one of their messages: a text, or the caption of a photo, file or voice note."""
         with self._cond:
             chat = self._chats[chat_id if chat_id is not None else user_id]
             msg = chat.messages[message_id]
-            if msg.sender_id != user_id or msg.kind != "text" or msg.deleted:
-                raise ValueError("people can only edit their own, existing text messages")
+            editable = msg.kind in ("text", "photo", "document", "voice", "video", "audio", "animation")
+            if msg.sender_id != user_id or not editable or msg.deleted:
+                raise ValueError("people can only edit their own, existing texts and captions")
             msg.text = new_text
             msg.entities = _find_bot_commands(new_text)
             msg.edits += 1
