@@ -311,3 +311,14 @@ async def test_the_questionnaire_advising_a_counsellor_is_the_reason_on_the_card
     card = (await outbox_rows(staffed, "handover_card"))[0].payload["text"]
     assert "conseillé par le questionnaire" in card and "Questionnaire du" in card
     assert "à lui répondre</b>\n• « je garde mon salaire si je cree ? »" in card
+
+
+async def test_while_waiting_the_resident_is_told_once_that_messages_are_passed_on(staffed, clock):
+    amina = await agreed(staffed, "7107")
+    await amina.press("🙋 Parler à un conseiller")
+    first = await amina.send("allo ? j'ai un probleme avec la caf")
+    assert [m.text.splitlines()[0] for m in first] == ["📨 Votre message est bien transmis."]
+    assert "une personne va vous répondre" in first[0].text
+    assert await amina.send("vous etes la ?") == []  # once is enough: then the bot stays quiet
+    relayed = [r.payload["text"] for r in await outbox_rows(staffed, "relay_in")]
+    assert relayed == ["💬 allo ? j'ai un probleme avec la caf", "💬 vous etes la ?"]  # nothing lost

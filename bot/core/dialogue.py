@@ -120,7 +120,7 @@ class Dialogue:
             await self._command(session, resident, inbound, t, reply, now, created)
         elif created:
             self._welcome(resident, inbound, t, reply)
-        elif self.handoff is not None and await self.handoff.relay_in(session, resident, inbound, now):
+        elif self.handoff is not None and await self.handoff.relay_in(session, resident, inbound, t, reply, now):
             pass  # a person has the conversation: the bot stays silent
         elif inbound.kind is Kind.MEDIA and inbound.edited:
             pass  # a changed caption under a photo sent earlier: nothing new to answer

@@ -26,6 +26,7 @@ from bot.i18n import Catalogs, format_clock, format_day
 log = logging.getLogger(__name__)
 
 NOTE = "//"  # a counsellor's message starting with this stays in the topic
+ACKNOWLEDGED = "handover_ack"  # the handover whose waiting resident was told their messages are passed on
 CAPTION_MAX = 1024  # Telegram's caption limit for bots (people with Premium may write longer ones)
 
 
@@ -55,12 +56,19 @@ class HandoffFlow:
             Outbound(handoff.expected_reply(self.territory, t, now), ((Button(t("⬅️ Menu"), "menu"),),))
         )
 
-    async def relay_in(self, session: AsyncSession, resident: Resident, inbound: Inbound, now: datetime) -> bool:
-        """While a handover is open, what the resident writes goes to the topic and the bot says nothing.
-        An edit follows its message: the copy in the topic is edited (or, if it cannot be, sent anew)."""
+    async def relay_in(
+        self, session: AsyncSession, resident: Resident, inbound: Inbound, t: Texts, reply: Reply, now: datetime
+    ) -> bool:
+        """While a handover is open, what the resident writes goes to the topic. The bot says once that it
+        is passed on, while nobody has taken it yet, then stays silent. An edit follows its message: the
+        copy in the topic is edited (or, if it cannot be, sent anew)."""
         handover = await handoff.current(session, resident)
         if handover is None or inbound.kind not in (Kind.TEXT, Kind.MEDIA):
             return False
+        if handover.status == handoff.OPEN and resident.step_data.get(ACKNOWLEDGED) != handover.id:
+            resident.step_data = {**resident.step_data, ACKNOWLEDGED: handover.id}
+            said = t("📨 Votre message est bien transmis.") + "\n" + handoff.expected_reply(self.territory, t, now)
+            reply.messages.append(Outbound(said))
         key = handoff.source_key(inbound.user_id, inbound.message_id) if inbound.message_id else None
         if inbound.kind is Kind.TEXT and inbound.edited:
             message = Outbound("✏️ " + Texts.escape(inbound.text), edit_of=key)
