@@ -263,13 +263,15 @@ def test_out_of_hours_the_resident_is_told_the_next_opening(
         process.stop()
 
 
-def test_a_topic_closed_by_hand_is_opened_again_when_the_resident_comes_back(api: StandIn, desk: BotProcess):
+def test_a_topic_closed_by_hand_is_opened_again_and_renamed_when_the_resident_comes_back(api: StandIn, desk: BotProcess):
     lina, thread = asks_for_a_person(api, 7014, "Lina", "fr", "je veux parler a quelqu'un")
     api.push_message(NADIA, "/close partner", chat_id=GROUP, message_thread_id=thread)
     api.wait_until(lambda: any("Terminé : orienté vers un partenaire" in e.text for e in in_topic(api, thread)))
     api.close_topic(GROUP, thread)  # a counsellor tidies the list by hand
+    lina.send("/language")
+    lina.press("English")  # she now prefers English: counsellors read the language off the topic's name
 
-    lina.send("je veux parler a quelqu'un encore")
+    lina.send("can i talk to a real person please")
     api.wait_until(lambda: sum("Demande de Lina" in e.text for e in in_topic(api, thread)) == 2)
     assert not api.topics(GROUP)[thread]["closed"]  # the same topic, open again, with a new card
-    assert wait_topic(api, "Lina · Français") == thread
+    assert api.topics(GROUP)[thread]["name"] == "Lina · English"

@@ -85,7 +85,7 @@ class Outbound:
     track: str | None = None  # remember where this message lands under this key ("chat:message" it relays)
     edit_of: str | None = None  # edit the message remembered under this key instead; sent anew when that fails
     edit_only: bool = False  # with `edit_of`: when the edit cannot be made, send nothing
-    reopen: bool = False  # in a forum topic a counsellor may have closed by hand: open it again first
+    reopen: bool = False  # a returning resident's topic: open it again (if closed) and rename it first
     caption: bool = False  # with `edit_of`: `text` is the new caption of a photo, file or voice note
 
     def to_payload(self) -> dict[str, Any]:

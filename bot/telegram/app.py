@@ -165,7 +165,7 @@ class TelegramBot:
                     await self.runtime.record_topic(message.handover_id, thread)
             try:
                 if thread is not None and message.reopen:
-                    await self.reopen(app, chat_id, int(thread))
+                    await self.reopen(app, chat_id, int(thread), message.topic_name or "")
                 return await Renderer(app.bot, chat_id, int(thread) if thread else None).send(message)
             except BadRequest as exc:
                 gone = "thread not found" in str(exc).lower() or "topic_deleted" in str(exc).lower()
@@ -176,13 +176,19 @@ class TelegramBot:
         return None
 
     @staticmethod
-    async def reopen(app: Application[Any, Any, Any, Any, Any, Any], chat_id: int, thread: int) -> None:
-        """A topic closed by hand is opened again for a new request; one already open is left as it is."""
-        try:
-            await with_retries(lambda: app.bot.reopen_forum_topic(chat_id, thread), "reopenForumTopic")
-        except BadRequest as exc:
-            if "not_modified" not in str(exc).lower():
-                raise
+    async def reopen(app: Application[Any, Any, Any, Any, Any, Any], chat_id: int, thread: int, name: str) -> None:
+        """A returning resident's topic: opened again if closed by hand, renamed if their language or
+        first name changed (counsellors read the language off the name). Already so: nothing to do."""
+        calls = (
+            ("reopenForumTopic", lambda: app.bot.reopen_forum_topic(chat_id, thread)),
+            ("editForumTopic", lambda: app.bot.edit_forum_topic(chat_id, thread, name=name)),
+        )
+        for what, call in calls:
+            try:
+                await with_retries(call, what)
+            except BadRequest as exc:
+                if "not_modified" not in str(exc).lower():
+                    raise
 
     async def on_stop(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         """Before the bot's connection closes: let a job that is sending finish."""
