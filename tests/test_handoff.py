@@ -15,6 +15,7 @@ from bot.db.engine import in_transaction
 from bot.db.models import AuditEntry, Resident
 from bot.runtime import Runtime
 from tests.conftest import Person
+from tests.test_sessions import pending
 
 MONDAY_10H = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # 10:00 in Paris, office open
 SATURDAY = datetime(2026, 11, 28, 15, 0, tzinfo=UTC)
@@ -151,7 +152,6 @@ async def agreed(staffed: Runtime, user_id: str) -> Person:
 
 
 async def test_a_handover_nobody_takes_is_raised_again_during_office_hours(staffed, clock):
-    from bot.db.models import OutboxMessage
     from bot.jobs import raise_forgotten
 
     amina = await agreed(staffed, "7101")
@@ -163,11 +163,7 @@ async def test_a_handover_nobody_takes_is_raised_again_during_office_hours(staff
     assert await raise_forgotten(staffed) == 1
     assert await raise_forgotten(staffed) == 0  # not again straight away
 
-    async def notices(session):  # type: ignore[no-untyped-def]
-        rows = await session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "staff_notice"))
-        return [r.payload["text"] for r in rows]
-
-    assert any("attend depuis 45 min" in text for text in await in_transaction(staffed.sessions, notices))
+    assert any("attend depuis 45 min" in row.payload["text"] for row in await pending(staffed, "staff_notice"))
 
 
 async def test_two_questions_in_a_row_without_a_sure_answer_bring_a_person(staffed):
@@ -184,23 +180,11 @@ async def test_two_questions_in_a_row_without_a_sure_answer_bring_a_person(staff
     assert await in_transaction(staffed.sessions, reason) == "faq_unsure"
 
 
-async def outbox_rows(rt: Runtime, kind: str | None = None) -> list:  # type: ignore[type-arg]
-    from bot.db.models import OutboxMessage
-
-    async def read(session):  # type: ignore[no-untyped-def]
-        query = select(OutboxMessage).order_by(OutboxMessage.id)
-        if kind is not None:
-            query = query.where(OutboxMessage.kind == kind)
-        return list(await session.scalars(query))
-
-    return await in_transaction(rt.sessions, read)
-
-
 async def test_the_card_shows_what_the_resident_wrote_to_the_bot_before(staffed):
     amina = await agreed(staffed, "7103")
     await amina.send("c koi l'acre")
     await amina.send("jveux parler a quelqu'un <svp>")
-    card = (await outbox_rows(staffed, "handover_card"))[0].payload["text"]
+    card = (await pending(staffed, "handover_card"))[0].payload["text"]
     assert "Ses derniers messages au bot" in card
     assert "« c koi l'acre » → réponse : " in card
     assert "« jveux parler a quelqu'un &lt;svp&gt; » → demande une personne" in card
@@ -308,7 +292,7 @@ async def test_the_questionnaire_advising_a_counsellor_is_the_reason_on_the_card
     await walk(sam, paths.EMPLOYED_READY[3:])
     seen = await sam.press("🙋 Parler à un conseiller")
     assert "une personne va vous répondre" in seen[-1].text
-    card = (await outbox_rows(staffed, "handover_card"))[0].payload["text"]
+    card = (await pending(staffed, "handover_card"))[0].payload["text"]
     assert "conseillé par le questionnaire" in card and "Questionnaire du" in card
     assert "à lui répondre</b>\n• « je garde mon salaire si je cree ? »" in card
 
@@ -320,5 +304,5 @@ async def test_while_waiting_the_resident_is_told_once_that_messages_are_passed_
     assert [m.text.splitlines()[0] for m in first] == ["📨 Votre message est bien transmis."]
     assert "une personne va vous répondre" in first[0].text
     assert await amina.send("vous etes la ?") == []  # once is enough: then the bot stays quiet
-    relayed = [r.payload["text"] for r in await outbox_rows(staffed, "relay_in")]
+    relayed = [r.payload["text"] for r in await pending(staffed, "relay_in")]
     assert relayed == ["💬 allo ? j'ai un probleme avec la caf", "💬 vous etes la ?"]  # nothing lost

@@ -39,12 +39,8 @@ STEP_MENU = "menu"
 STEP_ERASE = "erase"
 
 # Menu entries whose feature is still to come: action -> (label, what to say meanwhile).
-UPCOMING: Mapping[str, str] = MappingProxyType(
-    {
-        "m.human": N_("🙋 Bientôt, vous pourrez écrire ici à un conseiller."),
-        "m.human.s": N_("🙋 Bientôt, vous pourrez écrire ici à un conseiller."),
-    }
-)
+HUMAN_SOON = N_("🙋 Bientôt, vous pourrez écrire ici à un conseiller.")
+UPCOMING: Mapping[str, str] = MappingProxyType({"m.human": HUMAN_SOON, "m.human.s": HUMAN_SOON})
 
 URGENT_HELP = N_(
     "❤️ Si vous êtes en danger ou très mal, appelez tout de suite, c'est gratuit, jour et nuit :\n"

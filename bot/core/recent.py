@@ -48,10 +48,6 @@ async def count(session: AsyncSession, resident: Resident) -> int:
     return int(found or 0)
 
 
-async def forget(session: AsyncSession, resident: Resident) -> None:
-    await session.execute(delete(RecentMessage).where(RecentMessage.resident_id == resident.id))
-
-
 async def forget_old(session: AsyncSession, now: datetime) -> int:
     result = await session.execute(delete(RecentMessage).where(RecentMessage.at < now - timedelta(days=KEEP_DAYS)))
     return int(getattr(result, "rowcount", 0) or 0)

@@ -123,9 +123,7 @@ class TelegramBot:
             In the counsellors' group it goes to the resident's topic, created (again) when missing.
             An edit of a relayed message edits its copy. Returns where a new message landed."""
             if message.edit_of is not None:
-                if await self.edit_copy(app, message):
-                    return None
-                if message.edit_only:
+                if await self.edit_copy(app, message) or message.edit_only:
                     return None
                 message = replace(message, edit_of=None)
             if message.topic_name is not None or message.thread_id is not None:
