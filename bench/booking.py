@@ -21,8 +21,9 @@ from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.core import privacy, sessions
+from bot.core.privacy import service as privacy
 from bot.core.residents import find_or_create
+from bot.core.sessions import service as sessions
 from bot.db.engine import in_transaction, make_engine, make_sessions
 from bot.db.migrate import upgrade
 from bot.db.models import InfoSession

@@ -20,8 +20,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.core.answers import Answers  # noqa: E402
-from bot.core.faq import NONE, Bm25, CharNgrams, Matcher, TopicIndex, ranked  # noqa: E402
+from bot.core.knowledge.answers import Answers  # noqa: E402
+from bot.core.knowledge.matcher import NONE, Bm25, CharNgrams, Matcher, TopicIndex, ranked  # noqa: E402
 from tests.faq_eval.metrics import Row, load_set, score, table, total  # noqa: E402
 
 BM25_CONFIDENT = 8.0  # BM25 has no "none": above this score the baseline would answer

@@ -18,7 +18,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.core.faq import (  # noqa: E402
+from bot.core.knowledge.content import load_entries, load_questions  # noqa: E402
+from bot.core.knowledge.matcher import (  # noqa: E402
     NONE,
     CharNgrams,
     Classifier,
@@ -29,7 +30,6 @@ from bot.core.faq import (  # noqa: E402
     documents,
     standardised,
 )
-from bot.core.knowledge import load_entries, load_questions  # noqa: E402
 
 FOLDS = 5
 GRID = [(lex, spelling, round(1 - lex - spelling, 2)) for lex in (0.0, 0.15, 0.3) for spelling in (0.3, 0.5, 0.7)

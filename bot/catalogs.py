@@ -17,7 +17,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
 from bot.config import SUPPORTED_LANGUAGES
-from bot.core.screening import load_screening
+from bot.core.screening.model import load_screening
 
 KEYWORDS: Mapping[str, tuple[int, ...] | None] = MappingProxyType({"t": None, "N_": None, "plural": (1, 2)})
 METHOD_MAP = (("bot/**.py", "python"),)

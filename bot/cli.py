@@ -86,7 +86,7 @@ def _i18n(action: str, root: Path) -> int:
 def _check_dialogues(path: Path, root: Path) -> int:
     """Print every problem with where it is; exit 1 if there is any."""
     from bot import catalogs
-    from bot.core.screening import load_screening
+    from bot.core.screening.model import load_screening
 
     screening, problems = load_screening(path)
     for lang, missing in catalogs.untranslated(root, [t for t in screening.texts() if t]).items():
@@ -99,7 +99,7 @@ def _check_dialogues(path: Path, root: Path) -> int:
 
 def _rasa_domain(path: Path, root: Path) -> int:
     from bot.actions.domain import rasa_domain_yaml
-    from bot.core.screening import load_screening
+    from bot.core.screening.model import load_screening
     from bot.i18n import Catalogs
 
     screening, problems = load_screening(path)
@@ -112,7 +112,7 @@ def _rasa_domain(path: Path, root: Path) -> int:
 def _check_knowledge(root: Path) -> int:
     from datetime import date
 
-    from bot.core.knowledge import check
+    from bot.core.knowledge.content import check
 
     problems = check(root, date.today())
     for line in problems:

@@ -7,7 +7,7 @@ import sys
 
 from sqlalchemy import func, select
 
-from bot.core import sessions
+from bot.core.sessions import service as sessions
 from bot.db.engine import in_transaction
 from bot.db.models import Booking, InfoSession
 from bot.i18n import format_clock, format_day

@@ -11,8 +11,11 @@ from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.core import faq_log, outbox, privacy, recent
+from bot.core import outbox
+from bot.core.handover import recent
+from bot.core.knowledge import gaps
 from bot.core.messages import Outbound
+from bot.core.privacy import service as privacy
 from bot.db.engine import in_transaction
 from bot.runtime import Runtime
 
@@ -30,9 +33,9 @@ async def forget_inactive(runtime: Runtime) -> int:
     )
     if count:
         log.info("retention: erased %d resident(s) inactive for %d days", count, runtime.settings.retention_days)
-    questions = await in_transaction(runtime.sessions, lambda s: faq_log.forget_old(s, now))
+    questions = await in_transaction(runtime.sessions, lambda s: gaps.forget_old(s, now))
     if questions:
-        log.info("retention: deleted %d anonymous FAQ question(s) older than %d days", questions, faq_log.KEEP_DAYS)
+        log.info("retention: deleted %d anonymous FAQ question(s) older than %d days", questions, gaps.KEEP_DAYS)
     messages = await in_transaction(runtime.sessions, lambda s: recent.forget_old(s, now))
     if messages:
         log.info("retention: deleted %d recent message(s) older than %d days", messages, recent.KEEP_DAYS)
@@ -47,7 +50,7 @@ async def expire_offers(runtime: Runtime) -> int:
 
 async def raise_forgotten(runtime: Runtime) -> int:
     """Handovers nobody took in time are raised again in the counsellors' general topic (office hours)."""
-    flow = runtime.dialogue.handoff
+    flow = runtime.dialogue.handover
     if flow is None:
         return 0
     now = runtime.core.clock()
@@ -100,7 +103,7 @@ async def pump_outbox(runtime: Runtime, channel: str, send: Send, pacer: Pacer |
 
 async def _report_undelivered(runtime: Runtime, channel: str, chat_id: str, error: str) -> None:
     """A counsellor's relay that cannot arrive is reported in the resident's topic."""
-    flow = runtime.dialogue.handoff
+    flow = runtime.dialogue.handover
     if flow is None:
         return
     now = runtime.core.clock()
@@ -135,7 +138,7 @@ class Jobs:
                 timedelta(seconds=2), f"outbox-{channel}", pump_outbox, runtime, channel, send, self.pacer, first=now
             )
         self._every(timedelta(minutes=1), "offers", expire_offers, runtime)
-        if runtime.dialogue.handoff is not None:
+        if runtime.dialogue.handover is not None:
             self._every(timedelta(minutes=1), "handovers", raise_forgotten, runtime)
         self._every(timedelta(hours=24), "retention", forget_inactive, runtime, first=now + timedelta(minutes=1))
 

@@ -8,8 +8,8 @@ from datetime import timedelta
 from typing import TextIO
 
 from bot.config import Settings
-from bot.core import faq_log
-from bot.core.answers import Answers
+from bot.core.knowledge import gaps
+from bot.core.knowledge.answers import Answers
 from bot.db.engine import in_transaction
 from bot.runtime import Runtime
 
@@ -45,7 +45,7 @@ async def gaps_command(runtime: Runtime, days: int) -> int:
     try:
         await runtime.migrate()
         since = runtime.core.clock() - timedelta(days=days)
-        found = await in_transaction(runtime.sessions, lambda s: faq_log.gaps(s, since))
+        found = await in_transaction(runtime.sessions, lambda s: gaps.report(s, since))
     finally:
         await runtime.close()
     if not found:

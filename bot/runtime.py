@@ -10,12 +10,13 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
-from bot.core import handoff, residents
-from bot.core.answers import Answers
+from bot.core import residents
 from bot.core.dialogue import Core, Dialogue
-from bot.core.handoff import load_flags
+from bot.core.handover import service as handovers
+from bot.core.handover.service import load_flags
+from bot.core.knowledge.answers import Answers
 from bot.core.messages import Inbound, Kind, Outbound, Reply
-from bot.core.screening import load_screening
+from bot.core.screening.model import load_screening
 from bot.core.territory import ContentError, load_territory
 from bot.core.texts import Texts
 from bot.db.engine import in_transaction, make_engine, make_sessions
@@ -93,19 +94,19 @@ class Runtime:
 
     async def topic_of(self, handover_id: int) -> str | None:
         """The forum topic a handover's messages go to, as recorded now (an earlier send may have made it)."""
-        return await in_transaction(self.sessions, lambda s: handoff.thread_of(s, handover_id))
+        return await in_transaction(self.sessions, lambda s: handovers.thread_of(s, handover_id))
 
     async def record_topic(self, handover_id: int, thread_id: str) -> None:
-        await in_transaction(self.sessions, lambda s: handoff.set_thread(s, handover_id, thread_id))
+        await in_transaction(self.sessions, lambda s: handovers.set_thread(s, handover_id, thread_id))
 
     async def remember_relay(self, handover_id: int, source: str, chat_id: str, message_id: str) -> None:
         now = self.core.clock()
         await in_transaction(
-            self.sessions, lambda s: handoff.remember_relay(s, handover_id, source, chat_id, message_id, now)
+            self.sessions, lambda s: handovers.remember_relay(s, handover_id, source, chat_id, message_id, now)
         )
 
     async def relayed_as(self, source: str) -> tuple[str, str] | None:
-        return await in_transaction(self.sessions, lambda s: handoff.relayed_as(s, source))
+        return await in_transaction(self.sessions, lambda s: handovers.relayed_as(s, source))
 
     async def close(self) -> None:
         if self.core.answers is not None and self.owns_answers:

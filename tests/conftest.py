@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.config import PROJECT_ROOT, Settings
-from bot.core.answers import Answers
+from bot.core.knowledge.answers import Answers
 from bot.core.messages import Inbound, Kind, Outbound, Reply
 from bot.i18n import supported
 from bot.runtime import Runtime

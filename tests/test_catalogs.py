@@ -24,7 +24,9 @@ def test_catalog_is_complete_with_tags_and_slots_intact(lang):
 
 @pytest.mark.parametrize("lang", [lang for lang in SUPPORTED_LANGUAGES if lang != "fr"])
 def test_translations_are_not_french_or_english_copies(catalogs, lang):
-    sample = "Pour vous aider, je garde votre prénom, votre langue, vos réponses, vos derniers messages et vos rendez-vous."
+    sample = (
+        "Pour vous aider, je garde votre prénom, votre langue, vos réponses, vos derniers messages et vos rendez-vous."
+    )
     assert catalogs.gettext(lang, sample) != sample
 
 

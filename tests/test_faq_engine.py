@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 
 from bot.config import PROJECT_ROOT
-from bot.core.answers import Answers
-from bot.core.faq import Bm25, E5Encoder, EmbeddingCache, Matcher, documents, normalise, romanised
-from bot.core.faq_flow import small_talk
-from bot.core.faq_log import mask
-from bot.core.knowledge import load_entries
-from bot.core.language import Detector, load_words
+from bot.core.knowledge.answers import Answers
+from bot.core.knowledge.content import load_entries
+from bot.core.knowledge.flow import small_talk
+from bot.core.knowledge.gaps import mask
+from bot.core.knowledge.language import Detector, load_words
+from bot.core.knowledge.matcher import Bm25, E5Encoder, EmbeddingCache, Matcher, documents, normalise, romanised
 
 WORDS = load_words(PROJECT_ROOT / "dialogues" / "words.yml")
 
@@ -127,7 +127,7 @@ def test_phone_numbers_and_emails_never_reach_the_gap_log():
 
 
 def test_a_changed_base_is_learnt_again_not_read_from_a_stale_cache(tmp_path: Path):
-    from bot.core.faq import Doc
+    from bot.core.knowledge.matcher import Doc
 
     base = [
         Doc("cae", "c'est quoi une cae", "question"),

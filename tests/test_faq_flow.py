@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.core import faq_log
+from bot.core.knowledge import gaps
 from bot.db.engine import in_transaction
 from bot.runtime import Runtime
 from tests.conftest import ARABIC
@@ -86,8 +86,8 @@ async def test_a_thumbs_down_lands_in_the_gaps_with_no_link_to_the_person(person
     await amina.press("👎 Non")
     assert "transmise à l'équipe" in amina.seen[-1].text
     await amina.send("je cherche un travail de cuisinier")
-    gaps = await in_transaction(runtime.sessions, lambda s: faq_log.gaps(s, clock() - timedelta(days=1)))
-    texts = [text for gap in gaps for text, _ in gap.examples]
+    found = await in_transaction(runtime.sessions, lambda s: gaps.report(s, clock() - timedelta(days=1)))
+    texts = [text for gap in found for text, _ in gap.examples]
     assert any("cfe" in text for text in texts) and any("cuisinier" in text for text in texts)
     assert not any("06 11" in text for text in texts)
 
@@ -131,12 +131,12 @@ async def test_logged_questions_are_deleted_after_six_months(person, runtime, cl
 
     amina = await started(person)
     await amina.send("je cherche un travail de cuisinier")
-    clock.now += timedelta(days=faq_log.KEEP_DAYS + 1)
+    clock.now += timedelta(days=gaps.KEEP_DAYS + 1)
     await forget_inactive(runtime)
-    gaps = await in_transaction(runtime.sessions, lambda s: faq_log.gaps(s, clock() - timedelta(days=400)))
-    assert gaps == []
+    found = await in_transaction(runtime.sessions, lambda s: gaps.report(s, clock() - timedelta(days=400)))
+    assert found == []
 
 
 def test_the_privacy_answer_states_how_long_questions_are_kept(answers):
     months = int(answers.amounts["faq_questions_months"].value)
-    assert abs(months * 30.4 - faq_log.KEEP_DAYS) < 15
+    assert abs(months * 30.4 - gaps.KEEP_DAYS) < 15

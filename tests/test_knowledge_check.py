@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from bot.config import SUPPORTED_LANGUAGES
-from bot.core.knowledge import MANDATORY, check, fill, load_amounts
+from bot.core.knowledge.content import MANDATORY, check, fill, load_amounts
 
 TODAY = date(2026, 11, 25)
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from bot.core import privacy
+from bot.core.privacy import service as privacy
 from bot.db.models import Resident
 
 

@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.core import outbox, privacy, sessions
+from bot.core import outbox
 from bot.core.messages import Inbound, Kind, Reply
+from bot.core.privacy import service as privacy
 from bot.core.residents import find_or_create
+from bot.core.sessions import service as sessions
 from bot.db.engine import in_transaction
 from bot.db.models import Booking, InfoSession, OutboxMessage, Resident
 from bot.jobs import pump_outbox

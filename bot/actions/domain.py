@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from bot.actions.screening import slot
-from bot.core.screening import Screening
+from bot.core.screening.model import Screening
 from bot.i18n import Catalogs
 
 FORM = "screening_form"

@@ -15,17 +15,22 @@ from types import MappingProxyType
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import SUPPORTED_LANGUAGES
-from bot.core import outreach, privacy, recent, residents, screening_runs, sessions
-from bot.core.answers import Answers
-from bot.core.coordinator_flow import CoordinatorFlow
-from bot.core.faq_flow import MISSES, FaqFlow
-from bot.core.handoff import Flags, flag
-from bot.core.handoff_flow import HandoffFlow
+from bot.core import residents
+from bot.core.handover import recent
+from bot.core.handover.flow import HandoverFlow
+from bot.core.handover.service import Flags, flag
+from bot.core.knowledge.answers import Answers
+from bot.core.knowledge.flow import MISSES, FaqFlow
 from bot.core.messages import Button, Inbound, Kind, Outbound, Reply
-from bot.core.screening import Screening
-from bot.core.screening_flow import STEP as STEP_SCREENING
-from bot.core.screening_flow import ScreeningFlow
-from bot.core.sessions_flow import SessionsFlow
+from bot.core.outreach import service as outreach
+from bot.core.privacy import service as privacy
+from bot.core.screening import runs as screening_runs
+from bot.core.screening.flow import STEP as STEP_SCREENING
+from bot.core.screening.flow import ScreeningFlow
+from bot.core.screening.model import Screening
+from bot.core.sessions import service as sessions
+from bot.core.sessions.coordinator import CoordinatorFlow
+from bot.core.sessions.flow import SessionsFlow
 from bot.core.territory import Territory
 from bot.core.texts import N_, Texts
 from bot.db.models import Resident
@@ -96,15 +101,15 @@ class Dialogue:
         self.sessions = SessionsFlow(core.catalogs, core.territory)
         self.coordination = CoordinatorFlow(self.sessions)
         self.faq = FaqFlow(core.catalogs, core.answers, self._contact_block) if core.answers is not None else None
-        self.handoff = (
-            HandoffFlow(core.catalogs, core.territory, core.counsellors, self.flow) if core.counsellors else None
+        self.handover = (
+            HandoverFlow(core.catalogs, core.territory, core.counsellors, self.flow) if core.counsellors else None
         )
 
     async def handle(self, session: AsyncSession, inbound: Inbound) -> Reply:
         now = self.core.clock()
         if inbound.group:  # only the counsellors' group is listened to; no resident is created for it
-            if self.handoff is not None and inbound.group == self.core.counsellors:
-                await self.handoff.staff(session, inbound, now)
+            if self.handover is not None and inbound.group == self.core.counsellors:
+                await self.handover.staff(session, inbound, now)
             return Reply()
         language = supported(inbound.language_code, self.core.default_language)
         resident, created = await residents.find_or_create(session, inbound.channel, inbound.user_id, language, now)
@@ -116,7 +121,7 @@ class Dialogue:
             await self._command(session, resident, inbound, t, reply, now, created)
         elif created:
             self._welcome(resident, inbound, t, reply)
-        elif self.handoff is not None and await self.handoff.relay_in(session, resident, inbound, t, reply, now):
+        elif self.handover is not None and await self.handover.relay_in(session, resident, inbound, t, reply, now):
             pass  # a person has the conversation: the bot stays silent
         elif inbound.kind is Kind.MEDIA and inbound.edited:
             pass  # a changed caption under a photo sent earlier: nothing new to answer
@@ -218,8 +223,9 @@ class Dialogue:
             if then == "sessions":
                 await self.sessions.show_list(session, resident, t, reply, now)
                 return
-            if then == "human" and self.handoff is not None:
-                await self.handoff.ask(session, resident, str(resident.step_data.get("reason", "asked")), t, reply, now)
+            if then == "human" and self.handover is not None:
+                reason = str(resident.step_data.get("reason", "asked"))
+                await self.handover.ask(session, resident, reason, t, reply, now)
                 return
             reply.messages.append(Outbound(t("✅ Merci, c'est noté."), replace=True))
             self._menu(resident, t, reply)
@@ -257,7 +263,7 @@ class Dialogue:
                 or (action.startswith("co.a.") and await self.coordination.mark(session, action[5:], reply, now))
             ):
                 reply.notice = t(STALE_BUTTON)
-        elif action in ("m.human", "m.human.s") and self.handoff is not None:
+        elif action in ("m.human", "m.human.s") and self.handover is not None:
             await self._human(session, resident, "screening" if action == "m.human.s" else "asked", t, reply, now)
         elif action == "m.ask" and self.faq is not None:
             self.faq.prompt(resident, t, reply)
@@ -528,9 +534,9 @@ class Dialogue:
         self, session: AsyncSession, resident: Resident, reason: str, t: Texts, reply: Reply, now: datetime
     ) -> None:
         """A person will read the conversation: with consent, since the card shows name and answers."""
-        assert self.handoff is not None
+        assert self.handover is not None
         if privacy.has_consent(resident):
-            await self.handoff.ask(session, resident, reason, t, reply, now)
+            await self.handover.ask(session, resident, reason, t, reply, now)
             return
         resident.step_data = {"then": "human", "reason": reason}
         text = t("🔒 Pour qu'une personne voie votre prénom et vos réponses, j'ai besoin de votre accord.")
@@ -559,7 +565,7 @@ class Dialogue:
     ) -> None:
         """Free text outside a flow is a question for the knowledge base, even before consent:
         the answers are public and the question is kept with no link to the person."""
-        reason = flag(inbound.text, self.core.flags) if self.handoff is not None else None
+        reason = flag(inbound.text, self.core.flags) if self.handover is not None else None
         if reason is not None:
             await recent.record(session, resident, inbound.text, FLAG_NOTES[reason], now)
             if reason == "distress":
@@ -573,9 +579,9 @@ class Dialogue:
         await recent.record(session, resident, inbound.text, note, now)
         if not reply.messages[-1].buttons:
             self._menu(resident, t, reply, attach=True)
-        if self.handoff is not None and resident.step_data.get(MISSES, 0) >= 2 and privacy.has_consent(resident):
+        if self.handover is not None and resident.step_data.get(MISSES, 0) >= 2 and privacy.has_consent(resident):
             resident.step_data = {**resident.step_data, MISSES: 0}  # twice unsure: a person looks at it
-            await self.handoff.ask(session, resident, "faq_unsure", t, reply, now)
+            await self.handover.ask(session, resident, "faq_unsure", t, reply, now)
 
     # -- keyboards -----------------------------------------------------------------------------
 

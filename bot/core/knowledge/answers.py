@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
-from bot.core.faq import Doc, E5Encoder, Encoder, Matcher, Result, documents
-from bot.core.knowledge import Amount, Entry, load_amounts, load_entries, load_questions
-from bot.core.language import Detector, Guess, Words, load_words
+from bot.core.knowledge.content import Amount, Entry, load_amounts, load_entries, load_questions
+from bot.core.knowledge.language import Detector, Guess, Words, load_words
+from bot.core.knowledge.matcher import Doc, E5Encoder, Encoder, Matcher, Result, documents
 
 log = logging.getLogger(__name__)
 

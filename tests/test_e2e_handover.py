@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -131,7 +132,7 @@ def test_a_topic_deleted_by_hand_is_created_again(api: StandIn, desk: BotProcess
 
 
 def test_a_counsellor_message_to_a_resident_who_blocked_the_bot_is_reported(api: StandIn, desk: BotProcess):
-    lina, thread = asks_for_a_person(api, 7003, "Lina", "fr", "je veux parler a quelqu'un svp")
+    _, thread = asks_for_a_person(api, 7003, "Lina", "fr", "je veux parler a quelqu'un svp")
     api.block(7003)
     api.push_message(NADIA, "Bonjour Lina, vous êtes là ?", chat_id=GROUP, message_thread_id=thread)
     api.wait_until(lambda: any("Message non remis" in e.text for e in in_topic(api, thread)), 20)
@@ -214,7 +215,7 @@ def test_a_burst_of_replies_reaches_the_resident_one_a_second_in_order(api: Stan
     assert [e.text for e in omar.bot_entries() if "Mesaj" in e.text] == [f"🙋 Nadia\nMesaj {i}" for i in range(4)]
     sends = [r for r in api.records() if r.method == "sendMessage" and r.chat_id == 7012 and r.status == 200]
     starts = [r.started for r in sends if "Mesaj" in str(r.params.get("text"))]
-    assert all(b - a >= 0.9 for a, b in zip(starts, starts[1:], strict=False)), starts  # Telegram: ~1 a second
+    assert all(b - a >= 0.9 for a, b in itertools.pairwise(starts)), starts  # Telegram: ~1 a second
     assert not [r for r in api.records() if r.status == 429]
 
 
@@ -263,7 +264,9 @@ def test_out_of_hours_the_resident_is_told_the_next_opening(
         process.stop()
 
 
-def test_a_topic_closed_by_hand_is_opened_again_and_renamed_when_the_resident_comes_back(api: StandIn, desk: BotProcess):
+def test_a_topic_closed_by_hand_is_opened_again_and_renamed_when_the_resident_comes_back(
+    api: StandIn, desk: BotProcess
+):
     lina, thread = asks_for_a_person(api, 7014, "Lina", "fr", "je veux parler a quelqu'un")
     api.push_message(NADIA, "/close partner", chat_id=GROUP, message_thread_id=thread)
     api.wait_until(lambda: any("Terminé : orienté vers un partenaire" in e.text for e in in_topic(api, thread)))

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.faq import normalise
+from bot.core.knowledge.matcher import normalise
 from bot.db.models import FaqQuestion
 
 KEEP_DAYS = 180  # long enough to see what comes back every season, short enough to hold little
@@ -60,7 +60,7 @@ class Gap:
     examples: tuple[tuple[str, int], ...]  # (question, times asked), most frequent first
 
 
-async def gaps(session: AsyncSession, since: datetime) -> list[Gap]:
+async def report(session: AsyncSession, since: datetime) -> list[Gap]:
     rows = (
         await session.scalars(
             select(FaqQuestion)

@@ -29,9 +29,9 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from bot.core.knowledge import Entry
-from bot.core.language import ARABIZI_DIGIT, ORDINAL_OR_UNIT
-from bot.core.language import LATIN_WORD as LATIN_TOKEN
+from bot.core.knowledge.content import Entry
+from bot.core.knowledge.language import ARABIZI_DIGIT, ORDINAL_OR_UNIT
+from bot.core.knowledge.language import LATIN_WORD as LATIN_TOKEN
 
 log = logging.getLogger(__name__)
 

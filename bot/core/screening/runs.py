@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.screening import Answers, Outcome, Screening
+from bot.core.screening.model import Answers, Outcome, Screening
 from bot.db.models import ParkedMessage, Resident, ScreeningAnswer, ScreeningRun
 
 

@@ -12,9 +12,10 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core import privacy, screening_runs
 from bot.core.messages import Button, Outbound, Reply
-from bot.core.screening import TYPED, Answers, Outcome, Question, Screening
+from bot.core.privacy import service as privacy
+from bot.core.screening import runs as screening_runs
+from bot.core.screening.model import TYPED, Answers, Outcome, Question, Screening
 from bot.core.texts import Texts
 from bot.db.models import Resident, ScreeningRun
 from bot.i18n import Catalogs, format_day

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.config import PROJECT_ROOT
-from bot.core import handoff, residents
+from bot.core import residents
+from bot.core.handover import service as handovers
 from bot.core.texts import Texts
 from bot.db.engine import in_transaction
 from bot.db.models import AuditEntry, Resident
@@ -24,13 +25,13 @@ SATURDAY = datetime(2026, 11, 28, 15, 0, tzinfo=UTC)
 async def test_a_resident_has_one_open_handover_and_keeps_the_same_topic(runtime: Runtime):
     async def work(session):  # type: ignore[no-untyped-def]
         amina, _ = await residents.find_or_create(session, "telegram", "71", "ar", MONDAY_10H)
-        first, created = await handoff.open_handover(session, amina, "asked", MONDAY_10H)
-        again, created_again = await handoff.open_handover(session, amina, "faq_unsure", MONDAY_10H)
+        first, created = await handovers.open_handover(session, amina, "asked", MONDAY_10H)
+        again, created_again = await handovers.open_handover(session, amina, "faq_unsure", MONDAY_10H)
         assert created and not created_again and again.id == first.id
         first.thread_id = "42"
-        handoff.take(session, first, "900", "Nadia", MONDAY_10H)
-        handoff.close(session, first, "900", "partner", MONDAY_10H + timedelta(hours=1))
-        back, created = await handoff.open_handover(session, amina, "asked", MONDAY_10H + timedelta(days=3))
+        handovers.take(session, first, "900", "Nadia", MONDAY_10H)
+        handovers.close(session, first, "900", "partner", MONDAY_10H + timedelta(hours=1))
+        back, created = await handovers.open_handover(session, amina, "asked", MONDAY_10H + timedelta(days=3))
         assert created and back.id != first.id and back.thread_id == "42"
         actions = (await session.scalars(select(AuditEntry.action).order_by(AuditEntry.id))).all()
         assert actions == ["take", "close"]
@@ -45,14 +46,15 @@ async def test_the_queue_is_oldest_first_and_forgotten_handovers_are_raised_agai
         ]
         opened = []
         for i, person in enumerate(people):
-            handover, _ = await handoff.open_handover(session, person, "asked", MONDAY_10H + timedelta(minutes=10 * i))
+            when = MONDAY_10H + timedelta(minutes=10 * i)
+            handover, _ = await handovers.open_handover(session, person, "asked", when)
             opened.append(handover)
-        handoff.take(session, opened[1], "900", "Nadia", MONDAY_10H + timedelta(minutes=15))
-        listed = [h.id for h, _ in await handoff.queue(session)]
+        handovers.take(session, opened[1], "900", "Nadia", MONDAY_10H + timedelta(minutes=15))
+        listed = [h.id for h, _ in await handovers.queue(session)]
         assert listed == [h.id for h in opened]
-        late = await handoff.to_raise_again(session, MONDAY_10H + timedelta(minutes=35), timedelta(minutes=30))
+        late = await handovers.to_raise_again(session, MONDAY_10H + timedelta(minutes=35), timedelta(minutes=30))
         assert [h.id for h in late] == [opened[0].id]  # the second is taken, the third is recent
-        assert handoff.waiting_time(opened[0], MONDAY_10H + timedelta(minutes=135)) == "2 h 15"
+        assert handovers.waiting_time(opened[0], MONDAY_10H + timedelta(minutes=135)) == "2 h 15"
 
     await in_transaction(runtime.sessions, work)
 
@@ -60,8 +62,8 @@ async def test_the_queue_is_oldest_first_and_forgotten_handovers_are_raised_agai
 async def test_the_resident_is_told_when_a_person_will_answer(runtime: Runtime):
     territory = runtime.core.territory
     t = Texts(runtime.core.catalogs, "fr")
-    assert "dans l'heure" in handoff.expected_reply(territory, t, MONDAY_10H)
-    later = handoff.expected_reply(territory, t, SATURDAY)
+    assert "dans l'heure" in handovers.expected_reply(territory, t, MONDAY_10H)
+    later = handovers.expected_reply(territory, t, SATURDAY)
     assert "à l'ouverture" in later and "lundi 30 novembre" in later
 
 
@@ -71,13 +73,13 @@ async def test_topic_names_say_who_which_language_and_where(runtime: Runtime):
         karim.first_name = "Karim"
         code = runtime.core.territory.neighbourhoods[0].code
         karim.source = f"nb-{code}"
-        name = handoff.topic_name(karim, runtime.core.territory)
+        name = handovers.topic_name(karim, runtime.core.territory)
         assert name.startswith("Karim · العربية · ") and len(name) <= 128
 
     await in_transaction(runtime.sessions, work)
 
 
-FLAGS = handoff.load_flags(PROJECT_ROOT / "dialogues" / "handover.yml")
+FLAGS = handovers.load_flags(PROJECT_ROOT / "dialogues" / "handover.yml")
 
 
 @pytest.mark.parametrize(
@@ -96,21 +98,21 @@ FLAGS = handoff.load_flags(PROJECT_ROOT / "dialogues" / "handover.yml")
     ],
 )
 def test_asking_for_a_person_is_recognised_in_every_language(text):
-    assert handoff.flag(text, FLAGS) == "asked"
+    assert handovers.flag(text, FLAGS) == "asked"
 
 
 @pytest.mark.parametrize(
     "text", ["j'ai envie de mourir", "i want to die", "bghit nmout", "ما عنديش ما ناكل", "duermo en la calle"]
 )
 def test_distress_words_go_to_a_person(text):
-    assert handoff.flag(text, FLAGS) == "distress"
+    assert handovers.flag(text, FLAGS) == "distress"
 
 
 @pytest.mark.parametrize(
     "text", ["c koi une cae", "je veux creer une association", "what is a business plan", "personne ne m'aide"]
 )
 def test_ordinary_questions_are_not_flagged(text):
-    assert handoff.flag(text, FLAGS) is None
+    assert handovers.flag(text, FLAGS) is None
 
 
 async def test_the_card_tells_counsellors_who_and_what_with_names_escaped(runtime: Runtime):
@@ -118,8 +120,8 @@ async def test_the_card_tells_counsellors_who_and_what_with_names_escaped(runtim
         ali, _ = await residents.find_or_create(session, "telegram", "95", "tr", MONDAY_10H)
         ali.first_name = "<Ali>"
         ali.source = f"nb-{runtime.core.territory.neighbourhoods[0].code}"
-        handover, _ = await handoff.open_handover(session, ali, "faq_unsure", MONDAY_10H)
-        text = handoff.card(
+        handover, _ = await handovers.open_handover(session, ali, "faq_unsure", MONDAY_10H)
+        text = handovers.card(
             ali, handover, runtime.core.territory,
             screening="<b>Questionnaire du lundi 23 novembre</b>", bookings=["mardi 1 décembre, 14:00"],
             messages=["je comprends pas <les> aides"],
@@ -175,7 +177,7 @@ async def test_two_questions_in_a_row_without_a_sure_answer_bring_a_person(staff
 
     async def reason(session):  # type: ignore[no-untyped-def]
         resident = await session.scalar(select(Resident).where(Resident.external_id == "7102"))
-        return (await handoff.current(session, resident)).reason
+        return (await handovers.current(session, resident)).reason
 
     assert await in_transaction(staffed.sessions, reason) == "faq_unsure"
 
@@ -192,7 +194,7 @@ async def test_the_card_shows_what_the_resident_wrote_to_the_bot_before(staffed)
 
 
 async def test_recent_messages_are_kept_only_with_consent_a_few_and_not_for_long(staffed, clock):
-    from bot.core import recent
+    from bot.core.handover import recent
     from bot.jobs import forget_inactive
 
     async def kept(user_id: str) -> int:
@@ -229,7 +231,7 @@ async def test_recent_messages_are_kept_only_with_consent_a_few_and_not_for_long
 
 
 def test_the_privacy_answer_states_what_is_kept_for_counsellors(answers):
-    from bot.core import recent
+    from bot.core.handover import recent
 
     assert int(answers.amounts["recent_messages_count"].value) == recent.KEEP
     assert int(answers.amounts["recent_messages_days"].value) == recent.KEEP_DAYS

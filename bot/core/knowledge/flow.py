@@ -15,11 +15,11 @@ from datetime import date, datetime
 from babel.dates import format_date
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core import faq_log
-from bot.core.answers import Answers
-from bot.core.faq import normalise
-from bot.core.knowledge import Entry, fill
-from bot.core.language import LATIN_WORD, Words
+from bot.core.knowledge import gaps
+from bot.core.knowledge.answers import Answers
+from bot.core.knowledge.content import Entry, fill
+from bot.core.knowledge.language import LATIN_WORD, Words
+from bot.core.knowledge.matcher import normalise
 from bot.core.messages import Button, Outbound, Reply
 from bot.core.texts import Texts
 from bot.db.models import Resident
@@ -120,11 +120,11 @@ class FaqFlow:
         resident.step_data = {**resident.step_data, MISSES: misses}
         if result.answered:
             topic = result.topics[0].topic
-            token = await faq_log.record(session, text, lang, topic, "answered", now)
+            token = await gaps.record(session, text, lang, topic, "answered", now)
             self._answer(self.answers.entries[topic], t, reply, token, offer)
             return "réponse : " + self._french_title(topic)
         first = result.topics[0].topic if result.topics and (result.outcome != "none" or result.near) else None
-        token = await faq_log.record(session, text, lang, first, result.outcome, now)
+        token = await gaps.record(session, text, lang, first, result.outcome, now)
         suggestions: list[tuple[Button, ...]] = [
             (Button("➡️ " + short_title(self.answers.entries[m.topic], lang), f"k.t.{m.topic}.{token}"),)
             for m in result.topics[:3]
@@ -160,7 +160,7 @@ class FaqFlow:
         kind, _, rest = action[2:].partition(".")
         topic, _, token = rest.partition(".")
         if kind in ("up", "dn"):
-            row = await faq_log.give_feedback(session, rest, kind == "up")
+            row = await gaps.give_feedback(session, rest, kind == "up")
             if row is None:
                 return False
             t = Texts(self.catalogs, row.language)
@@ -183,7 +183,7 @@ class FaqFlow:
             return False
         lang = t.lang
         if token:
-            row = await faq_log.give_topic(session, token, topic)
+            row = await gaps.give_topic(session, token, topic)
             if row is None:
                 token = ""
             else:

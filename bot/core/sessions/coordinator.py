@@ -12,9 +12,10 @@ from html import escape
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core import outbox, sessions
+from bot.core import outbox
 from bot.core.messages import Button, Outbound, Reply
-from bot.core.sessions_flow import SessionsFlow
+from bot.core.sessions import service as sessions
+from bot.core.sessions.flow import SessionsFlow
 from bot.core.texts import Texts
 from bot.db.models import Booking, InfoSession, OutboxMessage, Resident
 from bot.i18n import format_clock, format_day

@@ -17,7 +17,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.faq import normalise
+from bot.core.knowledge.matcher import normalise
 from bot.core.territory import Territory
 from bot.core.texts import Texts
 from bot.db.models import AuditEntry, Handover, Relay, Resident

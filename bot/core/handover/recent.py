@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core import privacy
+from bot.core.privacy import service as privacy
 from bot.db.models import RecentMessage, Resident
 
 KEEP = 5

@@ -13,9 +13,11 @@ from datetime import datetime, time, timedelta
 from babel.dates import format_date
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core import outbox, privacy, sessions
-from bot.core.ics import ics
+from bot.core import outbox
 from bot.core.messages import Button, Outbound, Reply, Venue
+from bot.core.privacy import service as privacy
+from bot.core.sessions import service as sessions
+from bot.core.sessions.ics import ics
 from bot.core.territory import Territory
 from bot.core.texts import Texts
 from bot.db.models import Booking, InfoSession, Resident

@@ -14,10 +14,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core import handoff, outbox, recent, screening_runs, sessions
+from bot.core import outbox
+from bot.core.handover import recent
+from bot.core.handover import service as handovers
 from bot.core.messages import Button, Inbound, Kind, Outbound, Reply
-from bot.core.screening_flow import STEP as SCREENING
-from bot.core.screening_flow import ScreeningFlow
+from bot.core.screening import runs as screening_runs
+from bot.core.screening.flow import STEP as SCREENING
+from bot.core.screening.flow import ScreeningFlow
+from bot.core.sessions import service as sessions
 from bot.core.territory import Territory
 from bot.core.texts import Texts
 from bot.db.models import Handover, Resident
@@ -30,7 +34,7 @@ ACKNOWLEDGED = "handover_ack"  # the handover whose waiting resident was told th
 CAPTION_MAX = 1024  # Telegram's caption limit for bots (people with Premium may write longer ones)
 
 
-class HandoffFlow:
+class HandoverFlow:
     def __init__(
         self, catalogs: Catalogs, territory: Territory, counsellors: str, screening: ScreeningFlow | None
     ) -> None:
@@ -45,15 +49,15 @@ class HandoffFlow:
         self, session: AsyncSession, resident: Resident, reason: str, t: Texts, reply: Reply, now: datetime
     ) -> None:
         """Open (or renew) the handover, post the card in the resident's topic, say when a person answers."""
-        handover, created = await handoff.open_handover(session, resident, reason, now)
+        handover, created = await handovers.open_handover(session, resident, reason, now)
         if created:  # a new card; the resident's topic, if a counsellor closed it, is opened again
             card = await self._card(session, resident, handover, now)
-            message = Outbound(card, track=handoff.card_key(handover), reopen=True)
+            message = Outbound(card, track=handovers.card_key(handover), reopen=True)
         else:
             message = Outbound(f"🔔 {Texts.escape(resident.first_name or 'La personne')} redemande quelqu'un.")
         self._to_topic(session, resident, handover, message, "handover_card", now)
         reply.messages.append(
-            Outbound(handoff.expected_reply(self.territory, t, now), ((Button(t("⬅️ Menu"), "menu"),),))
+            Outbound(handovers.expected_reply(self.territory, t, now), ((Button(t("⬅️ Menu"), "menu"),),))
         )
 
     async def relay_in(
@@ -62,14 +66,14 @@ class HandoffFlow:
         """While a handover is open, what the resident writes goes to the topic. The bot says once that it
         is passed on, while nobody has taken it yet, then stays silent. An edit follows its message: the
         copy in the topic is edited (or, if it cannot be, sent anew)."""
-        handover = await handoff.current(session, resident)
+        handover = await handovers.current(session, resident)
         if handover is None or inbound.kind not in (Kind.TEXT, Kind.MEDIA):
             return False
-        if handover.status == handoff.OPEN and resident.step_data.get(ACKNOWLEDGED) != handover.id:
+        if handover.status == handovers.OPEN and resident.step_data.get(ACKNOWLEDGED) != handover.id:
             resident.step_data = {**resident.step_data, ACKNOWLEDGED: handover.id}
-            said = t("📨 Votre message est bien transmis.") + "\n" + handoff.expected_reply(self.territory, t, now)
+            said = t("📨 Votre message est bien transmis.") + "\n" + handovers.expected_reply(self.territory, t, now)
             reply.messages.append(Outbound(said))
-        key = handoff.source_key(inbound.user_id, inbound.message_id) if inbound.message_id else None
+        key = handovers.source_key(inbound.user_id, inbound.message_id) if inbound.message_id else None
         if inbound.kind is Kind.TEXT and inbound.edited:
             message = Outbound("✏️ " + Texts.escape(inbound.text), edit_of=key)
         elif inbound.kind is Kind.TEXT:
@@ -88,7 +92,7 @@ class HandoffFlow:
         resident = await session.scalar(
             select(Resident).where(Resident.channel == channel, Resident.external_id == chat_id)
         )
-        handover = await handoff.current(session, resident) if resident is not None else None
+        handover = await handovers.current(session, resident) if resident is not None else None
         if resident is None or handover is None:
             return
         text = f"⚠️ Message non remis : la personne a bloqué le bot ou supprimé son compte ({Texts.escape(error)})."
@@ -98,16 +102,16 @@ class HandoffFlow:
         """While the office is open, a handover nobody took within `after` is raised in the general topic."""
         if not self.territory.is_open(now):
             return 0
-        late = await handoff.to_raise_again(session, now, after)
+        late = await handovers.to_raise_again(session, now, after)
         for handover in late:
             resident = await session.get(Resident, handover.resident_id)
             if resident is None:
                 continue
-            who = Texts.escape(handoff.topic_name(resident, self.territory))
+            who = Texts.escape(handovers.topic_name(resident, self.territory))
             self._say(
                 session,
                 "",
-                f"⏰ {who} attend depuis {handoff.waiting_time(handover, now)} : /take dans son sujet.",
+                f"⏰ {who} attend depuis {handovers.waiting_time(handover, now)} : /take dans son sujet.",
                 now,
             )
             handover.raised_at = now
@@ -132,18 +136,18 @@ class HandoffFlow:
             return
         if inbound.kind not in (Kind.TEXT, Kind.MEDIA) or inbound.text.lstrip().startswith(NOTE):
             return  # notes stay in the topic
-        key = handoff.source_key(inbound.group, inbound.message_id)
+        key = handovers.source_key(inbound.group, inbound.message_id)
         if inbound.edited:  # the resident's copy is edited too, where Telegram allows it
-            handoff.audit(session, actor, "edit", handover, now)
+            handovers.audit(session, actor, "edit", handover, now)
             if inbound.kind is Kind.TEXT:
                 edit = Outbound(self._signed(inbound), handover_id=handover.id, edit_of=key)
             else:
                 edit = Outbound(Texts.escape(inbound.text[:CAPTION_MAX]), edit_of=key, edit_only=True, caption=True)
             await outbox.enqueue(session, resident, edit, "relay_out", now, urgent=True)
             return
-        if handover.status == handoff.OPEN:
+        if handover.status == handovers.OPEN:
             await self._take(session, resident, handover, actor, inbound.first_name or actor, now)
-        handoff.audit(session, actor, "reply", handover, now)
+        handovers.audit(session, actor, "reply", handover, now)
         if inbound.kind is Kind.MEDIA:  # a photo, voice note or document: copied as it is
             message = Outbound("", copy_of=(inbound.group, inbound.message_id), handover_id=handover.id, track=key)
         else:
@@ -159,16 +163,16 @@ class HandoffFlow:
             self._say(session, inbound.thread_id, f"✅ Pris en charge par {Texts.escape(name)}.", now)
         elif inbound.command in ("release", "close"):
             outcome = "released" if inbound.command == "release" else inbound.args.strip().lower() or "none"
-            if outcome not in (*handoff.OUTCOMES, "released"):
+            if outcome not in (*handovers.OUTCOMES, "released"):
                 self._say(
                     session, inbound.thread_id, "Issue inconnue : /close booked, /close partner ou /close none.", now
                 )
                 return
-            handoff.close(session, handover, actor, outcome, now)
+            handovers.close(session, handover, actor, outcome, now)
             t = Texts(self.catalogs, resident.language)
             back = t("🤖 La conversation avec la personne est terminée. Je suis de nouveau là : envoyez /menu.")
             await outbox.enqueue(session, resident, Outbound(back), "handover_end", now, urgent=True)
-            label = "rendu au bot" if outcome == "released" else f"terminé : {handoff.OUTCOMES[outcome]}"
+            label = "rendu au bot" if outcome == "released" else f"terminé : {handovers.OUTCOMES[outcome]}"
             self._say(session, inbound.thread_id, f"☑️ {label.capitalize()} ({Texts.escape(name)}).", now)
         elif inbound.command == "note":
             return
@@ -185,14 +189,14 @@ class HandoffFlow:
         self, session: AsyncSession, resident: Resident, handover: Handover, actor: str, name: str, now: datetime
     ) -> None:
         """Assign the handover, and update the card at the top of the topic so it shows who has it."""
-        handoff.take(session, handover, actor, name, now)
+        handovers.take(session, handover, actor, name, now)
         card = Outbound(
-            await self._card(session, resident, handover, now), edit_of=handoff.card_key(handover), edit_only=True
+            await self._card(session, resident, handover, now), edit_of=handovers.card_key(handover), edit_only=True
         )
         self._to_topic(session, resident, handover, card, "handover_card", now)
 
     async def _card(self, session: AsyncSession, resident: Resident, handover: Handover, now: datetime) -> str:
-        return handoff.card(
+        return handovers.card(
             resident,
             handover,
             self.territory,
@@ -208,7 +212,7 @@ class HandoffFlow:
         message = replace(
             message,
             thread_id=handover.thread_id,
-            topic_name=handoff.topic_name(resident, self.territory),
+            topic_name=handovers.topic_name(resident, self.territory),
             handover_id=handover.id,
         )
         outbox.enqueue_to(session, resident.channel, self.counsellors, message, kind, now)
@@ -224,20 +228,20 @@ class HandoffFlow:
             await session.execute(
                 select(Handover, Resident)
                 .join(Resident, Resident.id == Handover.resident_id)
-                .where(Handover.thread_id == thread_id, Handover.status.in_(handoff.ACTIVE))
+                .where(Handover.thread_id == thread_id, Handover.status.in_(handovers.ACTIVE))
             )
         ).first()
         return (row[0], row[1]) if row is not None else None
 
     async def _queue(self, session: AsyncSession, now: datetime) -> str:
-        waiting = await handoff.queue(session)
+        waiting = await handovers.queue(session)
         if not waiting:
             return "Aucune demande en attente."
         lines = ["<b>Demandes ouvertes</b> (la plus ancienne d'abord)"]
         for handover, resident in waiting:
-            who = Texts.escape(handoff.topic_name(resident, self.territory))
+            who = Texts.escape(handovers.topic_name(resident, self.territory))
             state = f"prise par {Texts.escape(handover.counsellor_name or '?')}" if handover.counsellor_id else "libre"
-            lines.append(f"• {who} : {handoff.waiting_time(handover, now)}, {state}")
+            lines.append(f"• {who} : {handovers.waiting_time(handover, now)}, {state}")
         return "\n".join(lines)
 
     async def _screening_card(self, session: AsyncSession, resident: Resident) -> str | None:

@@ -1,0 +1,1 @@
+"""Outreach links: which neighbourhood or event a resident came from."""

@@ -1,0 +1,1 @@
+"""Consent, seeing one's data, withdrawing consent and erasing everything."""

@@ -1,0 +1,1 @@
+"""The "ready to start?" questionnaire: its definition, runs, and the flow a resident sees."""

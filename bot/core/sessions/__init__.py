@@ -1,0 +1,1 @@
+"""Information sessions and workshops: booking, waiting list, reminders, coordinators' view."""
