@@ -21,7 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bot.core.knowledge.answers import Answers  # noqa: E402
-from bot.core.knowledge.matcher import NONE, Bm25, CharNgrams, Matcher, TopicIndex, ranked  # noqa: E402
+from bot.core.knowledge.matcher import NONE, Bm25, Matcher, TopicIndex, ranked  # noqa: E402
+from bot.core.knowledge.vectors import CharNgrams  # noqa: E402
 from tests.faq_eval.metrics import Row, load_set, score, table, total  # noqa: E402
 
 BM25_CONFIDENT = 8.0  # BM25 has no "none": above this score the baseline would answer
@@ -58,7 +59,7 @@ def main() -> None:
     answers = Answers(ROOT, ROOT / "data" / "cache")
     answers.wait()
     built = time.perf_counter() - started
-    import bot.telegram.app  # the rest of the bot, for an honest memory figure
+    import bot.telegram.application  # the rest of the bot, for an honest memory figure
 
     memory = resident_mb()
     answers.ask_now("warm up")

@@ -21,15 +21,13 @@ sys.path.insert(0, str(ROOT))
 from bot.core.knowledge.content import load_entries, load_questions  # noqa: E402
 from bot.core.knowledge.matcher import (  # noqa: E402
     NONE,
-    CharNgrams,
     Classifier,
     Doc,
-    E5Encoder,
-    EmbeddingCache,
     TopicIndex,
     documents,
     standardised,
 )
+from bot.core.knowledge.vectors import CharNgrams, E5Encoder, EmbeddingCache  # noqa: E402
 
 FOLDS = 5
 GRID = [(lex, spelling, round(1 - lex - spelling, 2)) for lex in (0.0, 0.15, 0.3) for spelling in (0.3, 0.5, 0.7)

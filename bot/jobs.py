@@ -16,6 +16,7 @@ from bot.core.handover import recent
 from bot.core.knowledge import gaps
 from bot.core.messages import Outbound
 from bot.core.privacy import service as privacy
+from bot.core.sessions.notices import Notices
 from bot.db.engine import in_transaction
 from bot.runtime import Runtime
 
@@ -45,7 +46,8 @@ async def forget_inactive(runtime: Runtime) -> int:
 async def expire_offers(runtime: Runtime) -> int:
     """Seats offered and not taken in time go to the next person waiting."""
     now = runtime.core.clock()
-    return await in_transaction(runtime.sessions, lambda s: runtime.dialogue.sessions.expire_offers(s, now))
+    notices = Notices(runtime.core.catalogs, runtime.core.territory)
+    return await in_transaction(runtime.sessions, lambda s: notices.expire_offers(s, now))
 
 
 async def raise_forgotten(runtime: Runtime) -> int:

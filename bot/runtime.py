@@ -11,12 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.core import residents
-from bot.core.dialogue import Core, Dialogue
+from bot.core.context import Core
+from bot.core.dialogue import Dialogue
 from bot.core.handover import service as handovers
-from bot.core.handover.service import load_flags
+from bot.core.handover.flags import load_flags
 from bot.core.knowledge.answers import Answers
 from bot.core.messages import Inbound, Kind, Outbound, Reply
-from bot.core.screening.model import load_screening
+from bot.core.screening.loader import load_screening
 from bot.core.territory import ContentError, load_territory
 from bot.core.texts import Texts
 from bot.db.engine import in_transaction, make_engine, make_sessions

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import re
 import uuid
@@ -114,12 +115,29 @@ def faq_cache(answers: Answers) -> str:
     return str(FAQ_CACHE)
 
 
+class Errors(logging.Handler):
+    """Collects what the bot logs at ERROR or above: a story that passes while the bot apologises fails."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.seen: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.seen.append(f"{record.name}: {record.getMessage()}")
+
+
 @pytest.fixture
 async def runtime(settings: Settings, clock: Clock, answers: Answers) -> AsyncIterator[Runtime]:
+    errors = Errors()
+    logging.getLogger("bot").addHandler(errors)
     rt = Runtime.build(settings, clock=clock, answers=answers)
-    await rt.migrate()
-    yield rt
-    await rt.close()
+    try:
+        await rt.migrate()
+        yield rt
+    finally:
+        await rt.close()
+        logging.getLogger("bot").removeHandler(errors)
+    assert not errors.seen, "the bot logged errors:\n" + "\n".join(errors.seen)
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 
 from bot.db.models import Resident
@@ -34,11 +36,24 @@ async def test_forged_presses_never_erase(person, runtime):
         assert (await session.execute(select(Resident).where(Resident.external_id == "2"))).scalar_one()
 
 
-async def test_every_button_fits_telegram_limits(person):
+async def test_every_button_fits_telegram_limits_and_names_nothing_in_clear(person):
     rania = await consent(person, "3")
-    await rania.press("🔒 Mes données")
-    for _label, data in rania.buttons():
-        assert 1 <= len(data.encode()) <= 64
+    screens = [
+        await rania.press("🔒 Mes données"),
+        await rania.press("⬅️ Menu"),
+        await rania.press("🧭 Où en est mon projet ?"),  # a question's answers
+        await rania.send("/menu"),
+        await rania.press("📅 Réunions d'information"),
+        await rania.send("c koi l'acre"),  # an answer with topics, 👍 and 👎
+    ]
+    for seen in screens:
+        assert seen and "problème" not in seen[0].text, seen
+        buttons = rania.buttons()
+        assert buttons, seen[-1].text
+        for label, data in buttons:
+            assert 1 <= len(data.encode()) <= 64, (label, data)
+            # only the screen's stamp and the button's place travel: no session key, topic or answer id
+            assert re.fullmatch(r"\d+\.\d+", data), (label, data)
 
 
 async def test_erase_needs_a_confirmation_from_the_current_screen(person, runtime):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from bot.catalogs import check
+from bot.cli.i18n import check
 from bot.config import PROJECT_ROOT, SUPPORTED_LANGUAGES
-from bot.core.dialogue import COMMANDS, Core, command_list
+from bot.core.context import Core
 from bot.core.territory import load_territory
 from bot.i18n import LANGUAGE_NAMES, Catalogs, format_clock, format_day
+from bot.telegram.commands import COMMANDS, command_list
 
 
 @pytest.fixture(scope="module")

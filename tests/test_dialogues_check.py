@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from bot.config import PROJECT_ROOT
-from bot.core.screening.model import load_screening
+from bot.core.screening.loader import load_screening
 from tests.test_cli import tremplin
 
 REAL = PROJECT_ROOT / "dialogues" / "screening.yml"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.config import PROJECT_ROOT
-from bot.core.screening.model import load_screening
+from bot.core.screening.loader import load_screening
 from bot.i18n import Catalogs
 from tests import screening_paths as paths
 from tests.botprocess import BotProcess

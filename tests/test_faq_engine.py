@@ -13,7 +13,9 @@ from bot.core.knowledge.content import load_entries
 from bot.core.knowledge.flow import small_talk
 from bot.core.knowledge.gaps import mask
 from bot.core.knowledge.language import Detector, load_words
-from bot.core.knowledge.matcher import Bm25, E5Encoder, EmbeddingCache, Matcher, documents, normalise, romanised
+from bot.core.knowledge.matcher import Bm25, Matcher, documents
+from bot.core.knowledge.vectors import E5Encoder, EmbeddingCache
+from bot.core.normalise import normalise, romanised
 
 WORDS = load_words(PROJECT_ROOT / "dialogues" / "words.yml")
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from bot.config import PROJECT_ROOT
 from bot.core import residents
+from bot.core.handover import flags
 from bot.core.handover import service as handovers
 from bot.core.texts import Texts
 from bot.db.engine import in_transaction
@@ -79,7 +80,7 @@ async def test_topic_names_say_who_which_language_and_where(runtime: Runtime):
     await in_transaction(runtime.sessions, work)
 
 
-FLAGS = handovers.load_flags(PROJECT_ROOT / "dialogues" / "handover.yml")
+FLAGS = flags.load_flags(PROJECT_ROOT / "dialogues" / "handover.yml")
 
 
 @pytest.mark.parametrize(
@@ -98,21 +99,21 @@ FLAGS = handovers.load_flags(PROJECT_ROOT / "dialogues" / "handover.yml")
     ],
 )
 def test_asking_for_a_person_is_recognised_in_every_language(text):
-    assert handovers.flag(text, FLAGS) == "asked"
+    assert flags.flag(text, FLAGS) == "asked"
 
 
 @pytest.mark.parametrize(
     "text", ["j'ai envie de mourir", "i want to die", "bghit nmout", "ما عنديش ما ناكل", "duermo en la calle"]
 )
 def test_distress_words_go_to_a_person(text):
-    assert handovers.flag(text, FLAGS) == "distress"
+    assert flags.flag(text, FLAGS) == "distress"
 
 
 @pytest.mark.parametrize(
     "text", ["c koi une cae", "je veux creer une association", "what is a business plan", "personne ne m'aide"]
 )
 def test_ordinary_questions_are_not_flagged(text):
-    assert handovers.flag(text, FLAGS) is None
+    assert flags.flag(text, FLAGS) is None
 
 
 async def test_the_card_tells_counsellors_who_and_what_with_names_escaped(runtime: Runtime):

@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions import ValidateScreeningForm
 from bot.actions.domain import rasa_domain_yaml
 from bot.config import PROJECT_ROOT
-from bot.core.screening.model import load_screening
+from bot.core.screening.loader import load_screening
 from bot.i18n import Catalogs
 
 

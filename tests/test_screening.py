@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from bot.core.screening import runs
 from bot.db.models import ParkedMessage, ScreeningAnswer, ScreeningRun
 from tests import screening_paths as paths
 
@@ -203,9 +204,9 @@ async def test_counsellors_get_a_french_summary_card(person, runtime):
     await walk(amina, paths.QPV_JOBSEEKER_NO_MONEY)
     async with runtime.sessions() as session:
         run = (await session.execute(select(ScreeningRun))).scalar_one()
-    flow = runtime.dialogue.flow
     given = {qid: tuple(v) for qid, v in run.outcome["answers"].items()}
-    card = flow.card(given, runtime.core.screening.outcome(given), run.finished_at)
+    screening, catalogs = runtime.core.screening, runtime.core.catalogs
+    card = runs.counsellor_card(screening, catalogs, given, screening.outcome(given), run.finished_at)
     assert card.startswith("<b>Questionnaire du mardi 24 novembre</b>")
     assert "• Où en est votre projet ? → 💡 J'ai une idée" in card
     assert "→ food truck" in card and "→ 38" in card

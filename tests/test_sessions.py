@@ -14,9 +14,11 @@ from bot.core.messages import Inbound, Kind, Reply
 from bot.core.privacy import service as privacy
 from bot.core.residents import find_or_create
 from bot.core.sessions import service as sessions
+from bot.core.sessions.notices import Notices
 from bot.db.engine import in_transaction
 from bot.db.models import Booking, InfoSession, OutboxMessage, Resident
 from bot.jobs import pump_outbox
+from bot.runtime import Runtime
 
 SESSIONS = """\
 sessions:
@@ -50,7 +52,12 @@ async def publish(runtime, text: str = SESSIONS, name: str = "s.yml"):  # type: 
     rows = sessions.read_file(path)
     codes = {n.code for n in runtime.core.territory.neighbourhoods}
     now = runtime.core.clock()
-    return await in_transaction(runtime.sessions, lambda s: sessions.import_rows(s, rows, name, codes, now))
+    return await in_transaction(runtime.sessions, lambda s: notices(runtime).import_file(s, rows, name, codes, now))
+
+
+def notices(runtime: Runtime) -> Notices:
+    """The rules jobs and the command line use to tell people about their bookings."""
+    return Notices(runtime.core.catalogs, runtime.core.territory)
 
 
 async def ready(person, uid: str, **kwargs):  # type: ignore[no-untyped-def]
@@ -152,12 +159,11 @@ async def test_an_unanswered_offer_goes_to_the_next_person(person, runtime, cloc
     for someone, label in zip(people, ("✅", "✅", "⏳", "⏳"), strict=True):
         await someone.press("📅 Réunions d'information")
         await someone.press(f"{label} mar. 8 déc., 14:00")
-    flow = runtime.dialogue.sessions
     await people[0].press("🎫 Mes réservations")
     await people[0].press("❌ Annuler")
     await people[0].press("❌ Oui, annuler")
     clock.now += timedelta(hours=25)
-    expired = await in_transaction(runtime.sessions, lambda s: flow.expire_offers(s, clock.now))
+    expired = await in_transaction(runtime.sessions, lambda s: notices(runtime).expire_offers(s, clock.now))
     assert expired == 1
     offers = await pending(runtime, "offer")
     assert [o.chat_id for o in offers] == ["8", "9"]
@@ -173,10 +179,8 @@ async def test_coordinator_cancellation_tells_everyone_in_their_language(person,
     for someone in (amina, sam):
         await someone.press("📅 Réunions d'information")
         await someone.press("✅")
-    flow = runtime.dialogue.sessions
-
     async def cancel(s):  # type: ignore[no-untyped-def]
-        return await flow.cancel_session(s, await sessions.get(s, "info-dec-08"), runtime.core.clock())
+        return await notices(runtime).cancel_session(s, await sessions.get(s, "info-dec-08"), runtime.core.clock())
 
     assert await in_transaction(runtime.sessions, cancel) == 2
     notices = await pending(runtime, "cancelled")
@@ -214,14 +218,8 @@ async def test_moving_a_session_moves_its_reminders_and_tells_people(person, run
     await sam.press("📅 Réunions d'information")
     await sam.press("✅ mar. 8 déc., 14:00")
     moved = SESSIONS.replace("2026-12-08 14:00", "2026-12-09 10:00").replace("2026-12-08 16:00", "2026-12-09 12:00")
-    report = await publish(runtime, moved)
+    report = await publish(runtime, moved)  # as `tremplin sessions import` does: people with a seat are told
     assert report.moved == ["info-dec-08"]
-    flow = runtime.dialogue.sessions
-
-    async def tell(s):  # type: ignore[no-untyped-def]
-        await flow.moved(s, await sessions.get(s, "info-dec-08"), runtime.core.clock())
-
-    await in_transaction(runtime.sessions, tell)
     due = {r.kind: r.due_at for r in await pending(runtime)}
     assert due["reminder_2h"] == datetime(2026, 12, 9, 7, 0, tzinfo=UTC)
     assert "Nouvel horaire" in (await pending(runtime, "moved"))[0].payload["text"]

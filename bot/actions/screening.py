@@ -14,8 +14,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
 from bot.config import load_settings
-from bot.core.screening.flow import plain_words
-from bot.core.screening.model import TYPED, Screening, load_screening
+from bot.core.normalise import plain_words
+from bot.core.screening.loader import load_screening
+from bot.core.screening.model import TYPED, Screening
 from bot.core.territory import ContentError
 from bot.i18n import Catalogs, supported
 

@@ -51,6 +51,8 @@ class Resident(Base):
     step_data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     screen: Mapped[int] = mapped_column(Integer, default=0)
     keyboard_message: Mapped[str | None] = mapped_column(String(32), default=None)
+    # What the live keyboard's buttons do, by place: the buttons themselves carry only "<screen>.<n>".
+    actions: Mapped[list[str] | None] = mapped_column(JSON, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 

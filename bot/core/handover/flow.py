@@ -19,8 +19,8 @@ from bot.core.handover import recent
 from bot.core.handover import service as handovers
 from bot.core.messages import Button, Inbound, Kind, Outbound, Reply
 from bot.core.screening import runs as screening_runs
-from bot.core.screening.flow import STEP as SCREENING
-from bot.core.screening.flow import ScreeningFlow
+from bot.core.screening.model import Screening
+from bot.core.screening.runs import STEP as SCREENING
 from bot.core.sessions import service as sessions
 from bot.core.territory import Territory
 from bot.core.texts import Texts
@@ -36,7 +36,7 @@ CAPTION_MAX = 1024  # Telegram's caption limit for bots (people with Premium may
 
 class HandoverFlow:
     def __init__(
-        self, catalogs: Catalogs, territory: Territory, counsellors: str, screening: ScreeningFlow | None
+        self, catalogs: Catalogs, territory: Territory, counsellors: str, screening: Screening | None
     ) -> None:
         self.catalogs = catalogs
         self.territory = territory
@@ -249,7 +249,8 @@ class HandoverFlow:
         if run is None or self.screening is None:
             return None
         given = await screening_runs.answers(session, run)
-        card = self.screening.card(given, self.screening.screening.outcome(given), run.started_at)
+        outcome = self.screening.outcome(given)
+        card = screening_runs.counsellor_card(self.screening, self.catalogs, given, outcome, run.started_at)
         parked = await screening_runs.parked_since(session, resident, SCREENING, run.started_at)
         if parked:  # the summary promised the resident that a person would answer these
             card += "\n\n<b>Écrit pendant le questionnaire, à lui répondre</b>\n"

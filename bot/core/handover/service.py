@@ -7,17 +7,12 @@ written to the audit log. The adapter does the Telegram part (topics, relays); t
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
-import yaml
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.knowledge.matcher import normalise
 from bot.core.territory import Territory
 from bot.core.texts import Texts
 from bot.db.models import AuditEntry, Handover, Relay, Resident
@@ -172,39 +167,6 @@ def expected_reply(territory: Territory, t: Texts, now: datetime) -> str:
         day=format_day(opening, t.lang),
         time=format_clock(opening, t.lang),
     )
-
-
-@dataclass(frozen=True)
-class Flags:
-    """The reviewed phrases of `dialogues/handover.yml`, normalised once."""
-
-    human: frozenset[str] = frozenset()
-    distress: frozenset[str] = frozenset()
-
-
-def _plain(text: str) -> str:
-    """The FAQ's normalisation, then only words separated by single spaces (punctuation is not a word)."""
-    return " ".join(re.findall(r"\w+", normalise(text)))
-
-
-def load_flags(path: Path) -> Flags:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
-
-    def read(kind: str) -> frozenset[str]:
-        phrases = ((data or {}).get(kind) or {}).values()
-        return frozenset(p for p in (_plain(str(x)) for group in phrases for x in group or []) if p)
-
-    return Flags(read("human"), read("distress"))
-
-
-def flag(text: str, flags: Flags) -> str | None:
-    """ "distress" or "asked" when the message holds one of the phrases (whole words), else None."""
-    padded = f" {_plain(text)} "
-    if any(f" {phrase} " in padded for phrase in flags.distress):
-        return "distress"
-    if any(f" {phrase} " in padded for phrase in flags.human):
-        return "asked"
-    return None
 
 
 def card(

@@ -20,7 +20,8 @@ from types import MappingProxyType
 
 from bot.core.knowledge.content import Amount, Entry, load_amounts, load_entries, load_questions
 from bot.core.knowledge.language import Detector, Guess, Words, load_words
-from bot.core.knowledge.matcher import Doc, E5Encoder, Encoder, Matcher, Result, documents
+from bot.core.knowledge.matcher import Doc, Matcher, Result, documents
+from bot.core.knowledge.vectors import E5Encoder, Encoder
 
 log = logging.getLogger(__name__)
 

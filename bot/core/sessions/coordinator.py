@@ -6,6 +6,7 @@ receive because of it (a no-show message) is in each resident's language.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from html import escape
 
@@ -13,7 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import outbox
-from bot.core.messages import Button, Outbound, Reply
+from bot.core.context import Handler, Turn
+from bot.core.messages import Button, Inbound, Outbound, Reply
 from bot.core.sessions import service as sessions
 from bot.core.sessions.flow import SessionsFlow
 from bot.core.texts import Texts
@@ -28,6 +30,23 @@ NEXT_MARK = {None: "present", "present": "absent", "absent": None}
 class CoordinatorFlow:
     def __init__(self, flow: SessionsFlow) -> None:
         self.flow = flow
+
+    def routes(self, allowed: Callable[[Inbound], bool]) -> dict[str, Handler]:
+        """Coordinators' buttons; for anyone else they do nothing (a stale-button notice)."""
+
+        async def listing(turn: Turn, _: str) -> bool:
+            if not allowed(turn.inbound):
+                return False
+            await self.overview(turn.session, turn.reply, turn.now, replace=True)
+            return True
+
+        async def attendees(turn: Turn, key: str) -> bool:
+            return allowed(turn.inbound) and await self.attendees(turn.session, key, turn.reply)
+
+        async def mark(turn: Turn, token: str) -> bool:
+            return allowed(turn.inbound) and await self.mark(turn.session, token, turn.reply, turn.now)
+
+        return {"co.list": listing, "co.s.": attendees, "co.a.": mark}
 
     async def overview(self, session: AsyncSession, reply: Reply, now: datetime, *, replace: bool = False) -> None:
         waiting = (

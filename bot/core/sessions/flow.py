@@ -7,71 +7,72 @@ outbox in the same transaction as the change. Their buttons carry the booking's 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime, time, timedelta
+from datetime import datetime
 
-from babel.dates import format_date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import outbox
-from bot.core.messages import Button, Outbound, Reply, Venue
+from bot.core.context import Handler, Turn
+from bot.core.messages import Button, Outbound, Reply
 from bot.core.privacy import service as privacy
 from bot.core.sessions import service as sessions
-from bot.core.sessions.ics import ics
+from bot.core.sessions.cards import Cards
+from bot.core.sessions.notices import REMINDERS, Notices
 from bot.core.territory import Territory
 from bot.core.texts import Texts
-from bot.db.models import Booking, InfoSession, Resident
-from bot.i18n import LANGUAGE_NAMES, PARIS, Catalogs, format_clock, format_day
+from bot.db.models import Booking, Resident
+from bot.i18n import Catalogs, format_clock, format_day
 
 PAGE = 5
-REMINDERS = ("reminder_day", "reminder_2h", "followup")
 
 
-class SessionsFlow:
+class SessionsFlow(Cards):
+    """The list, booking, my bookings, cancelling and answering an offer: what a resident taps."""
+
     def __init__(self, catalogs: Catalogs, territory: Territory) -> None:
-        self.catalogs = catalogs
-        self.territory = territory
+        super().__init__(catalogs, territory)
+        self.notices = Notices(catalogs, territory)
 
-    # -- what a session looks like --------------------------------------------------------------
+    # Buttons that name a booking by its opaque token: valid until that booking changes, on any screen.
+    STANDING = ("m.sessions", "ss.c.", "ss.cy.", "ss.y.", "ss.n.", "ss.fy.", "ss.fn.")
 
-    @staticmethod
-    def title(info: InfoSession, lang: str) -> str:
-        return str(info.title.get(lang) or info.title.get("fr") or info.key)
+    def routes(self) -> dict[str, Handler]:
+        """The buttons this flow owns, by action or "prefix." (the rest is a session key or a token)."""
 
-    def when(self, info: InfoSession, t: Texts) -> str:
-        return t("{day} à {time}", day=format_day(info.starts_at, t.lang), time=format_clock(info.starts_at, t.lang))
+        async def listing(turn: Turn, page: str) -> bool:
+            if page and not page.isdigit():
+                return False
+            await self.show_list(turn.session, turn.resident, turn.t, turn.reply, turn.now, page=int(page or 0))
+            return True
 
-    def short(self, info: InfoSession, lang: str) -> str:
-        local = info.starts_at.astimezone(PARIS)
-        day = format_date(local, format="EEE d MMM", locale=lang)
-        if len(day) > 12:  # some languages have no short weekday names (Arabic): keep buttons short
-            day = format_date(local, format="d MMM", locale=lang)
-        return f"{day}, {format_clock(info.starts_at, lang)}"
+        async def book(turn: Turn, key: str) -> bool:
+            await self.book(turn.session, turn.resident, key, turn.t, turn.reply, turn.now)
+            return True
 
-    def place(self, info: InfoSession, t: Texts) -> str:
-        if info.venue_address:
-            return "📍 " + t.escape(", ".join(p for p in (info.venue_name, info.venue_address) if p))
-        return "💻 " + t("En ligne : {url}", url=info.online_url or "")
+        async def mine(turn: Turn, _: str) -> bool:
+            await self.mine(turn.session, turn.resident, turn.t, turn.reply, turn.now)
+            return True
 
-    def card(self, info: InfoSession, t: Texts, heading: str) -> list[str]:
-        """The lines every message about one session starts with: what, when, where."""
-        return [
-            heading,
-            t.escape(self.title(info, t.lang)),
-            "📆 <b>" + self.when(info, t) + "</b>",
-            self.place(info, t),
-        ]
+        def offer(yes: bool) -> Handler:
+            return lambda turn, token: self.answer_offer(
+                turn.session, turn.resident, token, yes, turn.t, turn.reply, turn.now
+            )
 
-    @staticmethod
-    def spoken(info: InfoSession) -> str:
-        """The languages spoken or interpreted, each named in its own language."""
-        return "🗣️ " + ", ".join(LANGUAGE_NAMES.get(code, code) for code in info.languages or ["fr"])
+        def feedback(useful: bool) -> Handler:
+            return lambda turn, token: self.feedback(turn.session, turn.resident, token, useful, turn.t, turn.reply)
 
-    def seats(self, info: InfoSession, t: Texts) -> str:
-        free = info.capacity - info.seats_taken
-        if free <= 0:
-            return t("🔴 Complet : liste d'attente possible")
-        return t.plural("🟢 {n} place libre", "🟢 {n} places libres", free)
+        return {
+            "m.sessions": listing,
+            "ss.p.": listing,
+            "ss.b.": book,
+            "ss.mine": mine,
+            "ss.c.": lambda turn, token: self.ask_cancel(turn.session, turn.resident, token, turn.t, turn.reply),
+            "ss.cy.": lambda turn, token: self.cancel(turn.session, turn.resident, token, turn.t, turn.reply, turn.now),
+            "ss.y.": offer(True),
+            "ss.n.": offer(False),
+            "ss.fy.": feedback(True),
+            "ss.fn.": feedback(False),
+        }
 
     # -- screens --------------------------------------------------------------------------------
 
@@ -106,32 +107,14 @@ class SessionsFlow:
             text = "\n\n".join(blocks)
             nav = []
             if page > 0:
-                nav.append(Button(t("⬅️ Avant"), f"ss.p{page - 1}"))
+                nav.append(Button(t("⬅️ Avant"), f"ss.p.{page - 1}"))
             if (page + 1) * PAGE < len(found):
-                nav.append(Button(t("➡️ Après"), f"ss.p{page + 1}"))
+                nav.append(Button(t("➡️ Après"), f"ss.p.{page + 1}"))
             if nav:
                 rows.append(tuple(nav))
         rows.append((Button(t("🎫 Mes réservations"), "ss.mine"),))
         rows.append((Button(t("⬅️ Menu"), "menu"),))
         reply.messages.append(Outbound(text, tuple(rows), replace=True))
-
-    def confirmation(self, info: InfoSession, t: Texts, now: datetime) -> Outbound:
-        lines = self.card(info, t, t("✅ <b>C'est réservé !</b>"))
-        description = info.description.get(t.lang) or info.description.get("fr")
-        if description:
-            lines.insert(2, t.escape(str(description)))
-        if info.access_note:
-            lines.append("♿ " + t.escape(info.access_note))
-        lines += ["", t("📎 Le fichier ci-dessous ajoute la date à votre agenda.")]
-        venue = None
-        if info.latitude is not None and info.longitude is not None:
-            venue = Venue(
-                info.venue_name or self.title(info, "fr"), info.venue_address or "", info.latitude, info.longitude
-            )
-        location = ", ".join(p for p in (info.venue_name, info.venue_address or info.online_url) if p)
-        document = ics(info.key, self.title(info, t.lang), info.starts_at, info.ends_at, location, now)
-        buttons = ((Button(t("🎫 Mes réservations"), "ss.mine"),), (Button(t("⬅️ Menu"), "menu"),))
-        return Outbound("\n".join(lines), buttons, venue=venue, document=document)
 
     async def book(
         self, session: AsyncSession, resident: Resident, key: str, t: Texts, reply: Reply, now: datetime
@@ -158,7 +141,7 @@ class SessionsFlow:
                 else t("Vous avez déjà une place pour cette réunion 🙂")
             )
         elif result.status == sessions.BOOKED and result.booking is not None:
-            await self.schedule_reminders(session, resident, result.booking, info, now)
+            await self.notices.schedule_reminders(session, resident, result.booking, info, now)
             reply.messages.append(self.confirmation(info, t, now))
         else:
             text = t(
@@ -221,7 +204,7 @@ class SessionsFlow:
         await outbox.cancel_pending(session, booking.id, REMINDERS)
         promoted = await sessions.release(session, booking, info, now, sessions.CANCELLED)
         if promoted is not None:
-            await self.offer(session, promoted, info, now)
+            await self.notices.offer(session, promoted, info, now)
         text = t("✅ C'est annulé. Merci de nous avoir prévenus : la place ira à quelqu'un d'autre.")
         buttons = ((Button(t("📅 Réunions d'information"), "m.sessions"),), (Button(t("⬅️ Menu"), "menu"),))
         reply.messages.append(Outbound(text, buttons, replace=True))
@@ -237,116 +220,15 @@ class SessionsFlow:
         if yes:
             if not await sessions.accept_offer(session, booking, now):
                 return False
-            await self.schedule_reminders(session, resident, booking, info, now)
+            await self.notices.schedule_reminders(session, resident, booking, info, now)
             reply.messages.append(Outbound(t("🎉 Super, la place est à vous !"), replace=True))
             reply.messages.append(self.confirmation(info, t, now))
             return True
         promoted = await sessions.release(session, booking, info, now, sessions.CANCELLED)
         if promoted is not None:
-            await self.offer(session, promoted, info, now)
+            await self.notices.offer(session, promoted, info, now)
         reply.messages.append(Outbound(t("👍 D'accord, merci de nous avoir répondu."), replace=True))
         return True
-
-    # -- messages that go through the outbox -------------------------------------------------
-
-    def texts_for(self, resident: Resident) -> Texts:
-        return Texts(self.catalogs, resident.language)
-
-    async def offer(self, session: AsyncSession, booking: Booking, info: InfoSession, now: datetime) -> None:
-        resident = await session.get(Resident, booking.resident_id)
-        if resident is None or booking.offer_expires_at is None:
-            return
-        t = self.texts_for(resident)
-        text = "\n".join(
-            (
-                *self.card(info, t, t("🎉 <b>Une place s'est libérée !</b>")),
-                "",
-                t(
-                    "Vous la voulez ? Répondez avant {day} à {time}.",
-                    day=format_day(booking.offer_expires_at, t.lang),
-                    time=format_clock(booking.offer_expires_at, t.lang),
-                ),
-            )
-        )
-        buttons = (
-            (Button(t("✅ Oui, je viens"), f"x:ss.y.{booking.token}"),),
-            (Button(t("❌ Non merci"), f"x:ss.n.{booking.token}"),),
-        )
-        await outbox.enqueue(session, resident, Outbound(text, buttons), "offer", now, booking_id=booking.id)
-
-    async def schedule_reminders(
-        self, session: AsyncSession, resident: Resident, booking: Booking, info: InfoSession, now: datetime
-    ) -> None:
-        """The day before at 18:00 and two hours before; a reminder that would come too late is dropped."""
-        await outbox.cancel_pending(session, booking.id, REMINDERS)
-        t = self.texts_for(resident)
-        local_start = info.starts_at.astimezone(PARIS)
-        eve = datetime.combine(local_start.date() - timedelta(days=1), time(18, 0), tzinfo=PARIS)
-        plans = (
-            ("reminder_day", eve, t("⏰ <b>Rappel : demain</b>")),
-            ("reminder_2h", info.starts_at - timedelta(hours=2), t("⏰ <b>Rappel : tout à l'heure</b>")),
-        )
-        for kind, due, heading in plans:
-            if due <= now:
-                continue
-            text = "\n".join(self.card(info, t, heading))
-            buttons = ((Button(t("❌ Je ne peux pas venir"), f"x:ss.c.{booking.token}"),),)
-            await outbox.enqueue(
-                session,
-                resident,
-                Outbound(text, buttons),
-                kind,
-                now,
-                due_at=due,
-                expires_at=info.starts_at,
-                booking_id=booking.id,
-                urgent=kind == "reminder_2h",
-            )
-        question = t("👋 Comment s'est passée la réunion « {title} » ?", title=self.title(info, t.lang))
-        question += "\n" + t("Est-ce qu'elle vous a aidé ?")
-        rating = (
-            (Button(t("👍 Oui"), f"x:ss.fy.{booking.token}"), Button(t("👎 Pas vraiment"), f"x:ss.fn.{booking.token}")),
-        )
-        after = info.ends_at + timedelta(hours=1)
-        await outbox.enqueue(
-            session, resident, Outbound(question, rating), "followup", now, due_at=after, booking_id=booking.id
-        )
-
-    async def expire_offers(self, session: AsyncSession, now: datetime) -> int:
-        """Offers not answered in time go to the next person waiting."""
-        count = 0
-        for booking, info in await sessions.expired_offers(session, now):
-            promoted = await sessions.release(session, booking, info, now, sessions.EXPIRED)
-            if promoted is not None:
-                await self.offer(session, promoted, info, now)
-            count += 1
-        return count
-
-    async def cancel_session(self, session: AsyncSession, info: InfoSession, now: datetime) -> int:
-        """A coordinator cancels: every resident booked or waiting is told, in their language."""
-        affected: Sequence[tuple[Booking, Resident]] = await sessions.cancel_session(session, info, now)
-        for booking, resident in affected:
-            await outbox.cancel_pending(session, booking.id, REMINDERS)
-            t = self.texts_for(resident)
-            text = t(
-                "❌ <b>Réunion annulée</b>\nLa réunion du {when} est annulée. Désolé !\n{title}",
-                when=self.when(info, t),
-                title=self.title(info, t.lang),
-            )
-            buttons = ((Button(t("📅 Voir les autres dates"), "x:m.sessions"),),)
-            await outbox.enqueue(session, resident, Outbound(text, buttons), "cancelled", now, booking_id=booking.id)
-        return len(affected)
-
-    async def moved(self, session: AsyncSession, info: InfoSession, now: datetime) -> None:
-        """A session's time changed: reminders follow, and people with a seat are told."""
-        for booking, resident in await sessions.attendees(session, info):
-            if booking.status not in sessions.HOLDS_SEAT:
-                continue
-            await self.schedule_reminders(session, resident, booking, info, now)
-            t = self.texts_for(resident)
-            text = "\n".join(self.card(info, t, t("📆 <b>Nouvel horaire</b>")))
-            buttons = ((Button(t("❌ Je ne peux pas venir"), f"x:ss.c.{booking.token}"),),)
-            await outbox.enqueue(session, resident, Outbound(text, buttons), "moved", now, booking_id=booking.id)
 
     async def feedback(
         self, session: AsyncSession, resident: Resident, token: str, useful: bool, t: Texts, reply: Reply
@@ -369,10 +251,3 @@ class SessionsFlow:
         reply.messages.append(Outbound(text, buttons, replace=True))
         return True
 
-    async def release_all(self, session: AsyncSession, resident: Resident, now: datetime) -> None:
-        """Before a resident's data is erased, their seats go back to the people waiting."""
-        for booking, info in await sessions.bookings_of(session, resident, now):
-            await outbox.cancel_pending(session, booking.id, REMINDERS)
-            promoted = await sessions.release(session, booking, info, now, sessions.CANCELLED)
-            if promoted is not None:
-                await self.offer(session, promoted, info, now)

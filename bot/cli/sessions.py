@@ -8,6 +8,7 @@ import sys
 from sqlalchemy import func, select
 
 from bot.core.sessions import service as sessions
+from bot.core.sessions.notices import Notices
 from bot.db.engine import in_transaction
 from bot.db.models import Booking, InfoSession
 from bot.i18n import format_clock, format_day
@@ -34,20 +35,8 @@ async def _import(runtime: Runtime, args: argparse.Namespace) -> int:
         return 2
     now = runtime.core.clock()
     codes = {n.code for n in runtime.core.territory.neighbourhoods}
-    flow = runtime.dialogue.sessions
-
-    async def work(session):  # type: ignore[no-untyped-def]
-        report = await sessions.import_rows(session, rows, args.file.name, codes, now)
-        if report.errors:
-            await session.rollback()
-            return report
-        for key in report.moved:
-            info = await sessions.get(session, key)
-            if info is not None:
-                await flow.moved(session, info, now)
-        return report
-
-    report = await in_transaction(runtime.sessions, work)
+    notices = Notices(runtime.core.catalogs, runtime.core.territory)
+    report = await in_transaction(runtime.sessions, lambda s: notices.import_file(s, rows, args.file.name, codes, now))
     for error in report.errors:
         print(error, file=sys.stderr)
     if report.errors:
@@ -87,7 +76,7 @@ async def _cancel(runtime: Runtime, key: str) -> int:
         info = await sessions.get(session, key)
         if info is None:
             return None
-        return await runtime.dialogue.sessions.cancel_session(session, info, now)
+        return await Notices(runtime.core.catalogs, runtime.core.territory).cancel_session(session, info, now)
 
     told = await in_transaction(runtime.sessions, work)
     if told is None:

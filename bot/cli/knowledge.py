@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from datetime import timedelta
+from pathlib import Path
 from typing import TextIO
 
 from bot.config import Settings
@@ -58,3 +59,15 @@ async def gaps_command(runtime: Runtime, days: int) -> int:
         for text, times in gap.examples:
             print(f"       {f'{times}× ' if times > 1 else ''}{text[:160]}")
     return 0
+
+
+def check_knowledge(root: Path) -> int:
+    from datetime import date
+
+    from bot.core.knowledge.content import check
+
+    problems = check(root, date.today())
+    for line in problems:
+        print(line)
+    print(f"knowledge: {'ok' if not problems else f'{len(problems)} problem(s)'}")
+    return 1 if problems else 0

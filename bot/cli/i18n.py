@@ -17,7 +17,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
 from bot.config import SUPPORTED_LANGUAGES
-from bot.core.screening.model import load_screening
+from bot.core.screening.loader import load_screening
 
 KEYWORDS: Mapping[str, tuple[int, ...] | None] = MappingProxyType({"t": None, "N_": None, "plural": (1, 2)})
 METHOD_MAP = (("bot/**.py", "python"),)
@@ -132,3 +132,16 @@ def untranslated(root: Path, texts: list[str]) -> dict[str, list[str]]:
                 missing.append(text)
         result[lang] = missing
     return result
+
+
+def i18n_command(action: str, root: Path) -> int:
+    if action == "update":
+        print("\n".join(update(root)))
+        return 0
+    failures = 0
+    for lang, found in check(root).items():
+        failures += len(found)
+        print(f"{lang}: {'ok' if not found else f'{len(found)} problem(s)'}")
+        for line in found:
+            print(f"  {line}")
+    return 1 if failures else 0

@@ -1,4 +1,7 @@
-"""The `tremplin` command: run the bot, chat in a terminal, manage the database."""
+"""The `tremplin` command: run the bot, chat in a terminal, manage the database.
+
+One module per command group (`sessions`, `knowledge`, `dialogues`, `i18n`); each calls services, never flows.
+"""
 
 from __future__ import annotations
 
@@ -68,59 +71,6 @@ async def _chat(runtime: Runtime, lang: str | None, user: str) -> None:
         await runtime.close()
 
 
-def _i18n(action: str, root: Path) -> int:
-    from bot import catalogs
-
-    if action == "update":
-        print("\n".join(catalogs.update(root)))
-        return 0
-    failures = 0
-    for lang, found in catalogs.check(root).items():
-        failures += len(found)
-        print(f"{lang}: {'ok' if not found else f'{len(found)} problem(s)'}")
-        for line in found:
-            print(f"  {line}")
-    return 1 if failures else 0
-
-
-def _check_dialogues(path: Path, root: Path) -> int:
-    """Print every problem with where it is; exit 1 if there is any."""
-    from bot import catalogs
-    from bot.core.screening.model import load_screening
-
-    screening, problems = load_screening(path)
-    for lang, missing in catalogs.untranslated(root, [t for t in screening.texts() if t]).items():
-        problems += [f"{path.name}: not translated in {lang}: {text[:70]!r}" for text in missing]
-    for line in problems:
-        print(line)
-    print(f"{path.name}: {'ok' if not problems else f'{len(problems)} problem(s)'}")
-    return 1 if problems else 0
-
-
-def _rasa_domain(path: Path, root: Path) -> int:
-    from bot.actions.domain import rasa_domain_yaml
-    from bot.core.screening.model import load_screening
-    from bot.i18n import Catalogs
-
-    screening, problems = load_screening(path)
-    if problems:
-        raise ContentError(f"{path.name}: {problems[0]}")
-    print(rasa_domain_yaml(screening, Catalogs(root / "locales")), end="")
-    return 0
-
-
-def _check_knowledge(root: Path) -> int:
-    from datetime import date
-
-    from bot.core.knowledge.content import check
-
-    problems = check(root, date.today())
-    for line in problems:
-        print(line)
-    print(f"knowledge: {'ok' if not problems else f'{len(problems)} problem(s)'}")
-    return 1 if problems else 0
-
-
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -133,28 +83,36 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "dialogues":
             default = settings.content_dir / "dialogues" / "screening.yml"
             if args.dialogues_command == "rasa-domain":
-                return _rasa_domain(default, settings.content_dir)
-            return _check_dialogues(args.file or default, settings.content_dir)
+                from bot.cli.dialogues import rasa_domain
+
+                return rasa_domain(default, settings.content_dir)
+            from bot.cli.dialogues import check_dialogues
+
+            return check_dialogues(args.file or default, settings.content_dir)
         if args.command == "sessions":
-            from bot.coordination import sessions_command
+            from bot.cli.sessions import sessions_command
 
             runtime = Runtime.build(settings, with_answers=False)
             return asyncio.run(sessions_command(runtime, args))
         if args.command == "knowledge" and args.knowledge_command == "gaps":
-            from bot.knowledge_cli import gaps_command
+            from bot.cli.knowledge import gaps_command
 
             return asyncio.run(gaps_command(Runtime.build(settings, with_answers=False), args.days))
         if args.command == "knowledge":
-            return _check_knowledge(settings.content_dir)
+            from bot.cli.knowledge import check_knowledge
+
+            return check_knowledge(settings.content_dir)
         if args.command == "faq":
-            from bot.knowledge_cli import faq_batch
+            from bot.cli.knowledge import faq_batch
 
             return faq_batch(settings, args.json)
         if args.command == "i18n":
-            return _i18n(args.i18n_command, settings.content_dir)
+            from bot.cli.i18n import i18n_command
+
+            return i18n_command(args.i18n_command, settings.content_dir)
         if args.command == "run":
             settings.require_token()
-            from bot.telegram.app import run
+            from bot.telegram.application import run
 
             run(settings, webhook=args.webhook)
         else:

@@ -1,0 +1,153 @@
+"""What a resident sees first and comes back to: hello, consent, the menu, languages, help.
+
+Every screen here offers a way back to the menu; the menu waits for consent to be answered first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from types import MappingProxyType
+
+from bot.config import SUPPORTED_LANGUAGES
+from bot.core.contact import contact_block
+from bot.core.context import Command, Core, Handler, Turn
+from bot.core.messages import Button
+from bot.core.privacy.consent import STEP_CONSENT, back_row, consent_buttons, consent_text
+from bot.core.texts import N_, Texts
+from bot.i18n import LANGUAGE_NAMES
+
+STEP_MENU = "menu"
+
+# Menu entries whose feature is not set up here: what to say meanwhile.
+HUMAN_SOON = N_("🙋 Bientôt, vous pourrez écrire ici à un conseiller.")
+UPCOMING: Mapping[str, str] = MappingProxyType({"m.human": HUMAN_SOON, "m.human.s": HUMAN_SOON})
+
+
+class WelcomeFlow:
+    """Hello, the menu, languages and help: the screens every other flow comes back to."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+
+    def routes(self, *, upcoming: bool) -> dict[str, Handler]:
+        """The buttons this flow owns; `upcoming` adds the "coming soon" answers for features not set up."""
+        table: dict[str, Handler] = {"menu": self._to_menu, "lang": self._languages_pressed, "lang.": self._language}
+        if upcoming:
+            table.update({action: self._upcoming for action in UPCOMING})
+        return table
+
+    def commands(self) -> dict[str, Command]:
+        async def menu(turn: Turn) -> None:
+            self.menu(turn)
+
+        async def language(turn: Turn) -> None:
+            self.languages(turn)
+
+        async def help_(turn: Turn) -> None:
+            self.help(turn)
+
+        return {"menu": menu, "language": language, "help": help_}
+
+    def greet(self, turn: Turn) -> None:
+        """First contact: hello in their language, then the consent question."""
+        t = turn.t
+        name = turn.inbound.first_name
+        hello = t("Bonjour {name} 👋", name=name) if name else t("Bonjour 👋")
+        intro = t(
+            "Je suis le bot de <b>{organisation}</b>.\n"
+            "Je vous aide à faire le premier pas vers votre projet d'entreprise. C'est gratuit.",
+            organisation=self.core.territory.name,
+        )
+        turn.say(hello + "\n" + intro)
+        turn.resident.step = STEP_CONSENT
+        turn.say(self.consent_text(t), consent_buttons(t))
+
+    def consent_text(self, t: Texts) -> str:
+        return consent_text(t, self.core.retention_days)
+
+    def menu(self, turn: Turn, *, edit: bool = False, attach: bool = False) -> None:
+        """The menu; `attach` puts its buttons under the message just written instead of a new one."""
+        t, reply = turn.t, turn.reply
+        if turn.resident.step == STEP_CONSENT:
+            text = t("Pour continuer, répondez d'abord à cette question 👇") + "\n\n" + self.consent_text(t)
+            turn.say(text, consent_buttons(t), replace=edit)
+            return
+        turn.resident.step = STEP_MENU
+        if attach and reply.messages:
+            reply.messages[-1] = replace(reply.messages[-1], buttons=self.menu_buttons(t))
+            return
+        turn.say(t("Que voulez-vous faire ? 👇"), self.menu_buttons(t), replace=edit)
+
+    @staticmethod
+    def menu_buttons(t: Texts) -> tuple[tuple[Button, ...], ...]:
+        return (
+            (Button(t("🧭 Où en est mon projet ?"), "m.screen"),),
+            (Button(t("📅 Réunions d'information"), "m.sessions"),),
+            (Button(t("❓ Poser une question"), "m.ask"),),
+            (Button(t("🙋 Parler à un conseiller"), "m.human"),),
+            (Button(t("🌍 Langue"), "lang"), Button(t("🔒 Mes données"), "data")),
+        )
+
+    def languages(self, turn: Turn, *, edit: bool = False) -> None:
+        names = [Button(LANGUAGE_NAMES[code], f"lang.{code}") for code in SUPPORTED_LANGUAGES]
+        rows = tuple(tuple(names[i : i + 2]) for i in range(0, len(names), 2))
+        turn.say(turn.t("🌍 Choisissez votre langue :"), rows, replace=edit)
+
+    def help(self, turn: Turn) -> None:
+        t = turn.t
+        text = "\n".join(
+            (
+                t("ℹ️ Je suis le bot de <b>{organisation}</b>.", organisation=self.core.territory.name),
+                t("Je vous aide à faire le premier pas vers votre projet d'entreprise. C'est gratuit."),
+                "",
+                t("/menu : le menu"),
+                t("/language : changer de langue"),
+                t("/back : revenir à la question d'avant"),
+                t("/help : cette aide"),
+                "",
+                t("Pour parler à une personne :"),
+                contact_block(self.core.territory, t, turn.now),
+            )
+        )
+        turn.say(text, (back_row(t),))
+
+    def media_text(self, turn: Turn) -> str:
+        """A kind answer to what the bot cannot read yet: a voice note, a photo, a file, a sticker."""
+        t, media = turn.t, turn.inbound.media
+        if media == "voice":
+            return t("🎤 Je ne peux pas encore écouter les messages vocaux. Pouvez-vous écrire, même avec des fautes ?")
+        if media == "sticker":
+            return t("😊 Merci !")
+        return t("📎 Je ne peux pas encore lire les photos ni les fichiers. Pouvez-vous écrire votre message ?")
+
+    # -- buttons -------------------------------------------------------------------------------
+
+    async def _to_menu(self, turn: Turn, _: str) -> bool:
+        self.menu(turn, edit=True)
+        return True
+
+    async def _languages_pressed(self, turn: Turn, _: str) -> bool:
+        self.languages(turn, edit=True)
+        return True
+
+    async def _language(self, turn: Turn, lang: str) -> bool:
+        if lang not in SUPPORTED_LANGUAGES:
+            return False
+        turn.resident.language = lang
+        turn.t = t = Texts(self.core.catalogs, lang)
+        if turn.resident.step == STEP_CONSENT:
+            turn.say(self.consent_text(t), consent_buttons(t), replace=True)
+            return True
+        turn.say(t("✅ C'est noté : je vous parle en français."), replace=True)
+        self.menu(turn)
+        return True
+
+    async def _upcoming(self, turn: Turn, _: str) -> bool:
+        t = turn.t
+        action = "m.human"
+        text = t(UPCOMING[action]) + "\n\n" + t("En attendant, une personne peut vous aider :")
+        text += "\n\n" + contact_block(self.core.territory, t, turn.now)
+        turn.say(text, (back_row(t),), replace=True)
+        return True
+

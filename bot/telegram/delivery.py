@@ -1,0 +1,95 @@
+"""Delivering outbox rows to Telegram: new messages, copies of relayed ones, edits, forum topics.
+
+The core describes a message; what is Telegram's (a forum topic made again when deleted by hand,
+the copy of a photo, the edit of a relayed message) is decided here, from the row's envelope.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+from telegram import Bot
+from telegram.error import BadRequest
+
+from bot.core.messages import Inbound, Kind, Outbound
+from bot.runtime import Runtime
+from bot.telegram.inbound import CHANNEL
+from bot.telegram.render import Renderer, with_retries
+
+log = logging.getLogger(__name__)
+
+
+class Delivery:
+    """Sends one outbox row; the jobs call `send` for every row that is due."""
+
+    def __init__(self, runtime: Runtime, bot: Bot) -> None:
+        self.runtime = runtime
+        self.bot = bot
+
+    async def send(self, chat_id: str, message: Outbound) -> tuple[str, str] | None:
+        """An outbox message: sent as new, and it becomes the resident's live keyboard.
+        In the counsellors' group it goes to the resident's topic, created (again) when missing.
+        An edit of a relayed message edits its copy. Returns where a new message landed."""
+        if message.edit_of is not None:
+            if await self.edit_copy(message) or message.edit_only:
+                return None
+            message = replace(message, edit_of=None)
+        if message.topic_name is not None or message.thread_id is not None:
+            landed = await self.to_topic(int(chat_id), message)
+            return (chat_id, str(landed)) if landed is not None else None
+        live = await Renderer(self.bot, int(chat_id)).send(message)
+        if message.buttons:
+            await self.runtime.remember_keyboard(Inbound(CHANNEL, chat_id, Kind.TEXT), str(live))
+        return chat_id, str(live)
+
+    async def edit_copy(self, message: Outbound) -> bool:
+        """Edit the copy of an edited message (or the topic card); False when there is none or Telegram refuses."""
+        target = await self.runtime.relayed_as(message.edit_of or "")
+        if target is None:
+            return False
+        renderer = Renderer(self.bot, int(target[0]))
+        if message.caption:
+            return await renderer.edit_caption(int(target[1]), message.text)
+        return await renderer.edit(int(target[1]), message)
+
+    async def to_topic(
+        self, chat_id: int, message: Outbound
+    ) -> int | None:
+        """Write in a forum topic; a topic deleted by hand is created again, never leaving a message unsent."""
+        thread = message.thread_id
+        if message.handover_id is not None:
+            thread = await self.runtime.topic_of(message.handover_id) or thread
+        for attempt in range(2):
+            if thread is None and message.topic_name is not None:
+                created = await with_retries(
+                    lambda: self.bot.create_forum_topic(chat_id, message.topic_name or "?"), "createForumTopic"
+                )
+                thread = str(created.message_thread_id)
+                if message.handover_id is not None:
+                    await self.runtime.record_topic(message.handover_id, thread)
+            try:
+                if thread is not None and message.reopen:
+                    await self.reopen(chat_id, int(thread), message.topic_name or "")
+                return await Renderer(self.bot, chat_id, int(thread) if thread else None).send(message)
+            except BadRequest as exc:
+                gone = "thread not found" in str(exc).lower() or "topic_deleted" in str(exc).lower()
+                if not gone or message.topic_name is None or attempt:
+                    raise
+                log.info("topic %s of handover %s is gone; creating it again", thread, message.handover_id)
+                thread = None
+        return None
+
+    async def reopen(self, chat_id: int, thread: int, name: str) -> None:
+        """A returning resident's topic: opened again if closed by hand, renamed if their language or
+        first name changed (counsellors read the language off the name). Already so: nothing to do."""
+        calls = (
+            ("reopenForumTopic", lambda: self.bot.reopen_forum_topic(chat_id, thread)),
+            ("editForumTopic", lambda: self.bot.edit_forum_topic(chat_id, thread, name=name)),
+        )
+        for what, call in calls:
+            try:
+                await with_retries(call, what)
+            except BadRequest as exc:
+                if "not_modified" not in str(exc).lower():
+                    raise
