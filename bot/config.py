@@ -59,8 +59,9 @@ class Settings(BaseSettings):
 
     @property
     def coordinator_ids(self) -> frozenset[str]:
-        """Telegram user ids (numbers, comma-separated) of the people who manage sessions."""
-        return frozenset(part.strip() for part in self.coordinators.replace(";", ",").split(",") if part.strip())
+        """The people who manage sessions, as "channel:user id": a plain number is a Telegram user id."""
+        parts = (part.strip() for part in self.coordinators.replace(";", ",").split(","))
+        return frozenset(part if ":" in part else f"telegram:{part}" for part in parts if part)
 
     @property
     def cache_dir(self) -> Path:

@@ -6,18 +6,22 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core import outbox
+from bot.core import outbox, residents
 from bot.core.handover import recent
+from bot.core.handover import service as handovers
 from bot.core.knowledge import gaps
 from bot.core.messages import Outbound
 from bot.core.privacy import service as privacy
 from bot.core.sessions.notices import Notices
 from bot.db.engine import in_transaction
+from bot.db.models import OutboxMessage
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -84,13 +88,12 @@ async def pump_outbox(runtime: Runtime, channel: str, send: Send, pacer: Pacer |
     for row in rows:
         error: str | None = None
         final = False
+        landed: tuple[str, str] | None = None
         message = Outbound.from_payload(row.payload)
         try:
             if pacer is not None:
                 await pacer.wait(row.chat_id)
             landed = await send(row.chat_id, message)
-            if landed is not None and message.track and message.handover_id is not None:
-                await runtime.remember_relay(message.handover_id, message.track, landed[0], landed[1])
         except outbox.Unreachable as exc:
             log.info("outbox %s to %s: unreachable (%s)", row.id, row.chat_id, exc)
             error, final = str(exc), True
@@ -99,7 +102,8 @@ async def pump_outbox(runtime: Runtime, channel: str, send: Send, pacer: Pacer |
         except Exception as exc:
             log.warning("outbox %s to %s failed, will retry: %s", row.id, row.chat_id, exc)
             error = str(exc) or type(exc).__name__
-        await in_transaction(runtime.sessions, _outcome(row.id, error, final, runtime.core.clock()))
+        outcome = Outcome(row, message, landed, error, final, runtime.core.clock())
+        await in_transaction(runtime.sessions, outcome.record)
     return len(rows)
 
 
@@ -116,14 +120,28 @@ async def _report_undelivered(runtime: Runtime, channel: str, chat_id: str, erro
     await in_transaction(runtime.sessions, report)
 
 
-def _outcome(row_id: int, error: str | None, final: bool, now: datetime) -> Callable[[Any], Awaitable[None]]:
-    async def mark(session: Any) -> None:
-        if error is None:
-            await outbox.sent(session, row_id, now)
-        else:
-            await outbox.failed(session, row_id, error, now, final=final)
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one outbox row, written in one transaction: sent or failed, and where it landed
+    (a relayed message, so its edits can follow; a keyboard, so it can be retired later)."""
 
-    return mark
+    row: OutboxMessage
+    message: Outbound
+    landed: tuple[str, str] | None
+    error: str | None
+    final: bool
+    at: datetime
+
+    async def record(self, session: AsyncSession) -> None:
+        row, envelope, now = self.row, self.message.envelope, self.at
+        if self.error is not None:
+            await outbox.failed(session, row.id, self.error, now, final=self.final)
+            return
+        if self.landed is not None and envelope.remember and envelope.handover_id is not None:
+            await handovers.remember_relay(session, envelope.handover_id, envelope.remember, *self.landed, now)
+        if self.landed is not None and self.message.buttons and not outbox.is_group(row.chat_id):
+            await residents.remember_keyboard(session, row.channel, row.chat_id, self.landed[1])
+        await outbox.sent(session, row.id, now)
 
 
 class Jobs:

@@ -26,6 +26,8 @@ from bot.i18n import Catalogs, supported
 
 log = logging.getLogger(__name__)
 
+COUNSELLORS_CHANNEL = "telegram"  # the counsellors' group is a Telegram forum group
+
 
 @dataclass
 class Runtime:
@@ -59,6 +61,7 @@ class Runtime:
             screening=screening,
             answers=answers or (Answers(content, settings.cache_dir) if with_answers else None),
             counsellors=settings.counsellors_chat.strip(),
+            counsellors_channel=COUNSELLORS_CHANNEL,
             flags=load_flags(content / "dialogues" / "handover.yml"),
             coordinators=settings.coordinator_ids,
             default_language=settings.default_language,
@@ -99,12 +102,6 @@ class Runtime:
 
     async def record_topic(self, handover_id: int, thread_id: str) -> None:
         await in_transaction(self.sessions, lambda s: handovers.set_thread(s, handover_id, thread_id))
-
-    async def remember_relay(self, handover_id: int, source: str, chat_id: str, message_id: str) -> None:
-        now = self.core.clock()
-        await in_transaction(
-            self.sessions, lambda s: handovers.remember_relay(s, handover_id, source, chat_id, message_id, now)
-        )
 
     async def relayed_as(self, source: str) -> tuple[str, str] | None:
         return await in_transaction(self.sessions, lambda s: handovers.relayed_as(s, source))

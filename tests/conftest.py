@@ -127,7 +127,11 @@ class Errors(logging.Handler):
 
 
 @pytest.fixture
-async def runtime(settings: Settings, clock: Clock, answers: Answers) -> AsyncIterator[Runtime]:
+async def runtime(
+    request: pytest.FixtureRequest, settings: Settings, clock: Clock, answers: Answers
+) -> AsyncIterator[Runtime]:
+    """The core as the adapters use it. A story that makes the bot log an error fails, unless the test
+    says which error it causes on purpose (`@pytest.mark.logs_error("could not handle")`)."""
     errors = Errors()
     logging.getLogger("bot").addHandler(errors)
     rt = Runtime.build(settings, clock=clock, answers=answers)
@@ -137,6 +141,11 @@ async def runtime(settings: Settings, clock: Clock, answers: Answers) -> AsyncIt
     finally:
         await rt.close()
         logging.getLogger("bot").removeHandler(errors)
+    marker = request.node.get_closest_marker("logs_error")
+    if marker is not None:
+        expected = str(marker.args[0])
+        assert any(expected in line for line in errors.seen), f"expected an error log with {expected!r}"
+        errors.seen = [line for line in errors.seen if expected not in line]
     assert not errors.seen, "the bot logged errors:\n" + "\n".join(errors.seen)
 
 

@@ -12,6 +12,7 @@ from bot.config import PROJECT_ROOT
 from bot.core import residents
 from bot.core.handover import flags
 from bot.core.handover import service as handovers
+from bot.core.messages import Outbound
 from bot.core.texts import Texts
 from bot.db.engine import in_transaction
 from bot.db.models import AuditEntry, Resident
@@ -309,3 +310,27 @@ async def test_while_waiting_the_resident_is_told_once_that_messages_are_passed_
     assert await amina.send("vous etes la ?") == []  # once is enough: then the bot stays quiet
     relayed = [r.payload["text"] for r in await pending(staffed, "relay_in")]
     assert relayed == ["💬 allo ? j'ai un probleme avec la caf", "💬 vous etes la ?"]  # nothing lost
+
+
+def test_a_relay_queued_before_the_envelope_existed_still_reaches_its_topic():
+    """A restart on a new version loses nothing: rows written by the old one keep their thread and keys."""
+    old_row = {
+        "text": "💬 bonjour",
+        "buttons": [],
+        "venue": None,
+        "document": None,
+        "thread_id": "42",
+        "topic_name": "Amina · العربية",
+        "handover_id": 7,
+        "copy_of": None,
+        "track": "501:9",
+        "edit_of": None,
+        "edit_only": False,
+        "reopen": False,
+        "caption": False,
+    }
+    message = Outbound.from_payload(old_row)
+    assert (message.envelope.thread, message.envelope.thread_name) == ("42", "Amina · العربية")
+    assert (message.envelope.handover_id, message.envelope.remember) == (7, "501:9")
+    again = Outbound.from_payload(message.to_payload())
+    assert again == message and again.to_payload()["envelope"]["remember"] == "501:9"

@@ -37,6 +37,7 @@ async def test_a_briefly_locked_sqlite_database_is_waited_out(person, runtime, s
     assert "d'accord" in seen[0].text  # and answered as usual
 
 
+@pytest.mark.logs_error("could not handle")
 async def test_a_database_that_fails_gets_an_apology_not_silence(person, runtime):
     await runtime.engine.dispose()
     runtime.sessions = make_sessions(runtime.engine.execution_options(schema_translate_map={None: "nowhere"}))

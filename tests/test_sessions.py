@@ -16,7 +16,7 @@ from bot.core.residents import find_or_create
 from bot.core.sessions import service as sessions
 from bot.core.sessions.notices import Notices
 from bot.db.engine import in_transaction
-from bot.db.models import Booking, InfoSession, OutboxMessage, Resident
+from bot.db.models import Booking, InfoSession, OutboxMessage
 from bot.jobs import pump_outbox
 from bot.runtime import Runtime
 
@@ -52,10 +52,10 @@ async def publish(runtime, text: str = SESSIONS, name: str = "s.yml"):  # type: 
     rows = sessions.read_file(path)
     codes = {n.code for n in runtime.core.territory.neighbourhoods}
     now = runtime.core.clock()
-    return await in_transaction(runtime.sessions, lambda s: notices(runtime).import_file(s, rows, name, codes, now))
+    return await in_transaction(runtime.sessions, lambda s: notices_of(runtime).import_file(s, rows, name, codes, now))
 
 
-def notices(runtime: Runtime) -> Notices:
+def notices_of(runtime: Runtime) -> Notices:
     """The rules jobs and the command line use to tell people about their bookings."""
     return Notices(runtime.core.catalogs, runtime.core.territory)
 
@@ -163,7 +163,7 @@ async def test_an_unanswered_offer_goes_to_the_next_person(person, runtime, cloc
     await people[0].press("❌ Annuler")
     await people[0].press("❌ Oui, annuler")
     clock.now += timedelta(hours=25)
-    expired = await in_transaction(runtime.sessions, lambda s: notices(runtime).expire_offers(s, clock.now))
+    expired = await in_transaction(runtime.sessions, lambda s: notices_of(runtime).expire_offers(s, clock.now))
     assert expired == 1
     offers = await pending(runtime, "offer")
     assert [o.chat_id for o in offers] == ["8", "9"]
@@ -180,7 +180,7 @@ async def test_coordinator_cancellation_tells_everyone_in_their_language(person,
         await someone.press("📅 Réunions d'information")
         await someone.press("✅")
     async def cancel(s):  # type: ignore[no-untyped-def]
-        return await notices(runtime).cancel_session(s, await sessions.get(s, "info-dec-08"), runtime.core.clock())
+        return await notices_of(runtime).cancel_session(s, await sessions.get(s, "info-dec-08"), runtime.core.clock())
 
     assert await in_transaction(runtime.sessions, cancel) == 2
     notices = await pending(runtime, "cancelled")
@@ -262,10 +262,15 @@ async def test_the_last_seat_is_never_given_twice(runtime, crowd):
 
     await in_transaction(runtime.sessions, make)
 
+    async def book_button(i: int) -> str:
+        """Each resident opens the list, as on their phone, and finds the session's Book button."""
+        listing = await runtime.handle(Inbound("test", f"c{i}", Kind.COMMAND, command="sessions"))
+        return next(b.data for m in listing.messages for row in m.buttons for b in row if b.label.startswith("✅"))
+
+    buttons = [await book_button(i) for i in range(crowd)]
+
     async def press(i: int) -> Reply:
-        async with runtime.sessions() as s:
-            screen = await s.scalar(select(Resident.screen).where(Resident.external_id == f"c{i}"))
-        return await runtime.handle(Inbound("test", f"c{i}", Kind.BUTTON, data=f"{screen}:ss.b.info-dec-08"))
+        return await runtime.handle(Inbound("test", f"c{i}", Kind.BUTTON, data=buttons[i]))
 
     replies = await asyncio.gather(*(press(i) for i in range(crowd)))
     told_seat = sum(1 for r in replies if r.messages and "C'est réservé" in r.messages[0].text)

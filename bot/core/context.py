@@ -26,9 +26,10 @@ class Core:
     territory: Territory
     screening: Screening | None = None
     answers: Answers | None = None
-    counsellors: str = ""  # the counsellors' forum group (Telegram chat id); empty: handover not set up
+    counsellors: str = ""  # the counsellors' group (a chat id); empty: handover not set up
+    counsellors_channel: str = ""  # the channel that group is on, named by the runtime
     flags: Flags = field(default_factory=Flags)
-    coordinators: frozenset[str] = frozenset()
+    coordinators: frozenset[str] = frozenset()  # "channel:user id" of each coordinator
     default_language: str = "fr"
     retention_days: int = 730
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)

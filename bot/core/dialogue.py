@@ -65,7 +65,9 @@ class Dialogue:
             else None
         )
         self.handover = (
-            HandoverFlow(core.catalogs, core.territory, core.counsellors, core.screening) if core.counsellors else None
+            HandoverFlow(core.catalogs, core.territory, core.counsellors, core.counsellors_channel, core.screening)
+            if core.counsellors
+            else None
         )
         notices = self.sessions.notices
         self.privacy = PrivacyFlow(core, lambda turn: notices.release_all(turn.session, turn.resident, turn.now))
@@ -131,7 +133,7 @@ class Dialogue:
             await self._media(turn)
         elif not await self._typed_in_screening(turn):
             await self._text(turn)
-        await self._seal(turn)
+        await seal(turn)
         return turn.reply
 
     async def dispatch(self, turn: Turn, action: str, only: frozenset[str] | None = None) -> bool:
@@ -286,21 +288,29 @@ class Dialogue:
             resident.step_data = {**resident.step_data, MISSES: 0}  # twice unsure: a person looks at it
             await self.handover.ask(session, resident, "faq_unsure", turn.t, turn.reply, now)
 
-    # -- keyboards -----------------------------------------------------------------------------
-
-    async def _seal(self, turn: Turn) -> None:
-        """Stamp this screen's number on every button, so older keyboards become stale; the actions
-        stay on the resident's row and the buttons carry only their place."""
-        resident, reply = turn.resident, turn.reply
-        if resident in turn.session.deleted or not any(message.buttons for message in reply.messages):
-            return
-        reply.old_keyboard = resident.keyboard_message
-        screen = await residents.bump_screen(turn.session, resident)
-        reply.messages, resident.actions = callbacks.stamp(reply.messages, screen)
-
 
 def is_coordinator(core: Core, inbound: Inbound) -> bool:
-    """A plain id is a Telegram user id; "channel:id" names someone on another channel."""
-    named = core.coordinators
-    telegram = inbound.channel == "telegram" and inbound.user_id in named
-    return telegram or f"{inbound.channel}:{inbound.user_id}" in named
+    """Coordinators are named "channel:user id" (the settings turn a plain Telegram id into one)."""
+    return f"{inbound.channel}:{inbound.user_id}" in core.coordinators
+
+
+def keeps_keyboard_in_place(reply: Reply) -> bool:
+    """True when the last keyboard of the reply is the one that edits the pressed message: the first
+    message asking to replace it (the adapter edits only that one, and sends the others anew)."""
+    with_buttons = [i for i, message in enumerate(reply.messages) if message.buttons]
+    editing = next((i for i, message in enumerate(reply.messages) if message.replace), None)
+    return bool(with_buttons) and with_buttons[-1] == editing
+
+
+async def seal(turn: Turn) -> None:
+    """Stamp this screen's number on every button, so older keyboards become stale; the actions
+    stay on the resident's row and the buttons carry only their place."""
+    resident, reply = turn.resident, turn.reply
+    if resident in turn.session.deleted or not any(message.buttons for message in reply.messages):
+        return
+    reply.old_keyboard = resident.keyboard_message
+    screen = await residents.bump_screen(turn.session, resident)
+    reply.messages, resident.actions = callbacks.stamp(reply.messages, screen)
+    pressed = turn.inbound.message_id if turn.inbound.kind is Kind.BUTTON else ""
+    if pressed and keeps_keyboard_in_place(reply):
+        resident.keyboard_message = reply.keyboard = pressed

@@ -33,7 +33,7 @@ class Inbound:
     first_name: str | None = None
     group: str = ""  # a group chat's id when the message was written there (the counsellors' group)
     thread_id: str = ""  # its forum topic
-    message_id: str = ""  # the message itself, so a relay can copy it (photo, voice, document)
+    message_id: str = ""  # the message itself, so a relay can copy it; for a press, the pressed message
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,55 @@ class Document:
 
 
 @dataclass(frozen=True)
+class Envelope:
+    """How one message travels, beyond what it says: filled in by the core, read only by the adapter.
+
+    The core speaks of threads and copies; the Telegram adapter makes them forum topics,
+    copyMessage and edits. Stored with the outbox row, so a restart delivers it the same way.
+    """
+
+    thread: str | None = None  # in the counsellors' group: the conversation thread to write in
+    thread_name: str | None = None  # make the thread under this name when it is missing or was deleted
+    handover_id: int | None = None  # the handover whose thread this is, to remember a thread made again
+    reopen: bool = False  # a returning resident's thread: open it again (if closed) and rename it first
+    copy_of: tuple[str, str] | None = None  # (chat id, message id): send a copy of that message instead of text
+    remember: str | None = None  # remember where this message lands under this key ("chat:message" it relays)
+    edit_of: str | None = None  # edit the message remembered under this key instead; sent anew when that fails
+    edit_only: bool = False  # with `edit_of`: when the edit cannot be made, send nothing
+    caption: bool = False  # with `edit_of`: `text` is the new caption of a photo, file or voice note
+
+    def to_payload(self) -> dict[str, Any]:
+        """Only what differs from a plain message, so most rows carry nothing."""
+        plain = Envelope()
+        return {
+            name: (list(value) if isinstance(value, tuple) else value)
+            for name, value in vars(self).items()
+            if value != getattr(plain, name)
+        }
+
+    @classmethod
+    def from_payload(cls, data: dict[str, Any]) -> Envelope:
+        known = {name: data[name] for name in vars(cls()) if name in data}
+        if known.get("copy_of"):
+            known["copy_of"] = (str(known["copy_of"][0]), str(known["copy_of"][1]))
+        return cls(**known)
+
+
+# Rows written before the envelope kept its fields at the top of the payload, under these names.
+LEGACY_ENVELOPE = {
+    "thread_id": "thread",
+    "topic_name": "thread_name",
+    "handover_id": "handover_id",
+    "reopen": "reopen",
+    "copy_of": "copy_of",
+    "track": "remember",
+    "edit_of": "edit_of",
+    "edit_only": "edit_only",
+    "caption": "caption",
+}
+
+
+@dataclass(frozen=True)
 class Outbound:
     """One message. `text` is HTML whose variable parts are already escaped.
 
@@ -78,15 +127,7 @@ class Outbound:
     replace: bool = False
     venue: Venue | None = None
     document: Document | None = None
-    thread_id: str | None = None  # in a forum group: the topic to write in
-    topic_name: str | None = None  # create the topic under this name when it is missing or was deleted
-    handover_id: int | None = None  # the handover whose topic this is, to remember a (re)created topic
-    copy_of: tuple[str, str] | None = None  # (chat id, message id): send a copy of that message instead of text
-    track: str | None = None  # remember where this message lands under this key ("chat:message" it relays)
-    edit_of: str | None = None  # edit the message remembered under this key instead; sent anew when that fails
-    edit_only: bool = False  # with `edit_of`: when the edit cannot be made, send nothing
-    reopen: bool = False  # a returning resident's topic: open it again (if closed) and rename it first
-    caption: bool = False  # with `edit_of`: `text` is the new caption of a photo, file or voice note
+    envelope: Envelope = field(default_factory=Envelope)
 
     def to_payload(self) -> dict[str, Any]:
         """JSON for the outbox table."""
@@ -95,33 +136,20 @@ class Outbound:
             "buttons": [[[b.label, b.data] for b in row] for row in self.buttons],
             "venue": None if self.venue is None else vars(self.venue),
             "document": None if self.document is None else vars(self.document),
-            "thread_id": self.thread_id,
-            "topic_name": self.topic_name,
-            "handover_id": self.handover_id,
-            "copy_of": list(self.copy_of) if self.copy_of else None,
-            "track": self.track,
-            "edit_of": self.edit_of,
-            "edit_only": self.edit_only,
-            "reopen": self.reopen,
-            "caption": self.caption,
+            "envelope": self.envelope.to_payload(),
         }
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> Outbound:
+        envelope = payload.get("envelope")
+        if envelope is None:  # a row written by an older version, still waiting in the outbox
+            envelope = {new: payload[old] for old, new in LEGACY_ENVELOPE.items() if payload.get(old) is not None}
         return cls(
             text=str(payload["text"]),
             buttons=tuple(tuple(Button(str(label), str(data)) for label, data in row) for row in payload["buttons"]),
             venue=Venue(**payload["venue"]) if payload.get("venue") else None,
             document=Document(**payload["document"]) if payload.get("document") else None,
-            thread_id=payload.get("thread_id"),
-            topic_name=payload.get("topic_name"),
-            handover_id=payload.get("handover_id"),
-            copy_of=(str(payload["copy_of"][0]), str(payload["copy_of"][1])) if payload.get("copy_of") else None,
-            track=payload.get("track"),
-            edit_of=payload.get("edit_of"),
-            edit_only=bool(payload.get("edit_only")),
-            reopen=bool(payload.get("reopen")),
-            caption=bool(payload.get("caption")),
+            envelope=Envelope.from_payload(envelope),
         )
 
 
@@ -132,10 +160,13 @@ class Reply:
     `notice` is the short text for the button press acknowledgement; every press gets one answer,
     even an empty one, so the button stops spinning; `alert` shows it as a box the person closes.
     `old_keyboard` is the message that holds the keyboard shown before: once a newer keyboard is
-    shown, the adapter removes it, so only one set of buttons is ever alive.
+    shown, the adapter removes it, so only one set of buttons is ever alive. When the new keyboard
+    is the pressed message, edited in place, the core records it in the event's own transaction
+    (`keyboard`); otherwise the adapter tells which message holds it once Telegram has said.
     """
 
     messages: list[Outbound] = field(default_factory=list)
     notice: str = ""
     alert: bool = False
     old_keyboard: str | None = None
+    keyboard: str | None = None  # the message already recorded as holding the new keyboard (the pressed one)

@@ -12,9 +12,8 @@ from dataclasses import replace
 from telegram import Bot
 from telegram.error import BadRequest
 
-from bot.core.messages import Inbound, Kind, Outbound
+from bot.core.messages import Outbound
 from bot.runtime import Runtime
-from bot.telegram.inbound import CHANNEL
 from bot.telegram.render import Renderer, with_retries
 
 log = logging.getLogger(__name__)
@@ -28,55 +27,52 @@ class Delivery:
         self.bot = bot
 
     async def send(self, chat_id: str, message: Outbound) -> tuple[str, str] | None:
-        """An outbox message: sent as new, and it becomes the resident's live keyboard.
+        """An outbox message, sent as new (the worker records it as the resident's live keyboard).
         In the counsellors' group it goes to the resident's topic, created (again) when missing.
         An edit of a relayed message edits its copy. Returns where a new message landed."""
-        if message.edit_of is not None:
-            if await self.edit_copy(message) or message.edit_only:
+        envelope = message.envelope
+        if envelope.edit_of is not None:
+            if await self.edit_copy(message) or envelope.edit_only:
                 return None
-            message = replace(message, edit_of=None)
-        if message.topic_name is not None or message.thread_id is not None:
+            message = replace(message, envelope=replace(envelope, edit_of=None))
+        if envelope.thread_name is not None or envelope.thread is not None:
             landed = await self.to_topic(int(chat_id), message)
             return (chat_id, str(landed)) if landed is not None else None
         live = await Renderer(self.bot, int(chat_id)).send(message)
-        if message.buttons:
-            await self.runtime.remember_keyboard(Inbound(CHANNEL, chat_id, Kind.TEXT), str(live))
         return chat_id, str(live)
 
     async def edit_copy(self, message: Outbound) -> bool:
         """Edit the copy of an edited message (or the topic card); False when there is none or Telegram refuses."""
-        target = await self.runtime.relayed_as(message.edit_of or "")
+        target = await self.runtime.relayed_as(message.envelope.edit_of or "")
         if target is None:
             return False
         renderer = Renderer(self.bot, int(target[0]))
-        if message.caption:
+        if message.envelope.caption:
             return await renderer.edit_caption(int(target[1]), message.text)
         return await renderer.edit(int(target[1]), message)
 
-    async def to_topic(
-        self, chat_id: int, message: Outbound
-    ) -> int | None:
+    async def to_topic(self, chat_id: int, message: Outbound) -> int | None:
         """Write in a forum topic; a topic deleted by hand is created again, never leaving a message unsent."""
-        thread = message.thread_id
-        if message.handover_id is not None:
-            thread = await self.runtime.topic_of(message.handover_id) or thread
+        envelope = message.envelope
+        name = envelope.thread_name or "?"
+        thread = envelope.thread
+        if envelope.handover_id is not None:
+            thread = await self.runtime.topic_of(envelope.handover_id) or thread
         for attempt in range(2):
-            if thread is None and message.topic_name is not None:
-                created = await with_retries(
-                    lambda: self.bot.create_forum_topic(chat_id, message.topic_name or "?"), "createForumTopic"
-                )
+            if thread is None and envelope.thread_name is not None:
+                created = await with_retries(lambda: self.bot.create_forum_topic(chat_id, name), "createForumTopic")
                 thread = str(created.message_thread_id)
-                if message.handover_id is not None:
-                    await self.runtime.record_topic(message.handover_id, thread)
+                if envelope.handover_id is not None:
+                    await self.runtime.record_topic(envelope.handover_id, thread)
             try:
-                if thread is not None and message.reopen:
-                    await self.reopen(chat_id, int(thread), message.topic_name or "")
+                if thread is not None and envelope.reopen:
+                    await self.reopen(chat_id, int(thread), name)
                 return await Renderer(self.bot, chat_id, int(thread) if thread else None).send(message)
             except BadRequest as exc:
                 gone = "thread not found" in str(exc).lower() or "topic_deleted" in str(exc).lower()
-                if not gone or message.topic_name is None or attempt:
+                if not gone or envelope.thread_name is None or attempt:
                     raise
-                log.info("topic %s of handover %s is gone; creating it again", thread, message.handover_id)
+                log.info("topic %s of handover %s is gone; creating it again", thread, envelope.handover_id)
                 thread = None
         return None
 

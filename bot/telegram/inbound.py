@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from telegram import Message, MessageEntity, Update
@@ -61,8 +62,10 @@ def from_update(update: Update) -> Inbound | None:
             **fields,
         )
 
-    if update.callback_query is not None:
-        return make(Kind.BUTTON, data=update.callback_query.data or "")
+    query = update.callback_query
+    if query is not None:  # the pressed message: the core may keep it as the live keyboard
+        pressed = str(query.message.message_id) if query.message is not None else ""
+        return replace(make(Kind.BUTTON, data=query.data or ""), message_id=pressed)
     if message is None or (message.chat.type != "private" and not group):
         return None
     edited = update.edited_message is not None

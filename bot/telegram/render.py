@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -113,8 +114,8 @@ class Renderer:
 
     async def send(self, message: Outbound) -> int:
         """Send (in pieces if long); returns the id of the last piece, the one with the buttons."""
-        if message.copy_of is not None:  # a relayed photo, voice note or document: the same content
-            source_chat, source_id = message.copy_of
+        if message.envelope.copy_of is not None:  # a relayed photo, voice note or document: the same content
+            source_chat, source_id = message.envelope.copy_of
 
             async def copy() -> Any:
                 return await self.bot.copy_message(
@@ -166,7 +167,9 @@ class Renderer:
         return await self._edited(call, "editMessageText", message_id)
 
     async def edit_caption(self, message_id: int, caption: str) -> bool:
-        """A photo's or file's new caption; False when Telegram refuses."""
+        """A photo's or file's new caption, within Telegram's caption limit; False when Telegram refuses."""
+        if len(caption) > MessageLimit.CAPTION_LENGTH:  # cut, without leaving half an HTML entity
+            caption = re.sub(r"&[#a-z0-9]*$", "", caption[: MessageLimit.CAPTION_LENGTH])
 
         async def call() -> Any:
             return await self.bot.edit_message_caption(

@@ -66,7 +66,7 @@ class Updates:
         pressed = query.message.message_id if query is not None and query.message is not None else None
         try:
             live = await Renderer(context.bot, chat_id).show(reply, pressed)
-            if live is not None:
+            if live is not None and str(live) != reply.keyboard:  # a new message: only Telegram knew its id
                 await self.runtime.remember_keyboard(inbound, str(live))
         except Undeliverable as exc:
             log.info("resident %s cannot be reached: %s", inbound.user_id, exc)

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core import outbox
 from bot.core.handover import recent
 from bot.core.handover import service as handovers
-from bot.core.messages import Button, Inbound, Kind, Outbound, Reply
+from bot.core.messages import Button, Envelope, Inbound, Kind, Outbound, Reply
 from bot.core.screening import runs as screening_runs
 from bot.core.screening.model import Screening
 from bot.core.screening.runs import STEP as SCREENING
@@ -31,16 +31,16 @@ log = logging.getLogger(__name__)
 
 NOTE = "//"  # a counsellor's message starting with this stays in the topic
 ACKNOWLEDGED = "handover_ack"  # the handover whose waiting resident was told their messages are passed on
-CAPTION_MAX = 1024  # Telegram's caption limit for bots (people with Premium may write longer ones)
 
 
 class HandoverFlow:
     def __init__(
-        self, catalogs: Catalogs, territory: Territory, counsellors: str, screening: Screening | None
+        self, catalogs: Catalogs, territory: Territory, counsellors: str, channel: str, screening: Screening | None
     ) -> None:
         self.catalogs = catalogs
         self.territory = territory
-        self.counsellors = counsellors
+        self.counsellors = counsellors  # the counsellors' group, on `channel`
+        self.channel = channel
         self.screening = screening
 
     # -- the resident's side ---------------------------------------------------------------------
@@ -52,7 +52,7 @@ class HandoverFlow:
         handover, created = await handovers.open_handover(session, resident, reason, now)
         if created:  # a new card; the resident's topic, if a counsellor closed it, is opened again
             card = await self._card(session, resident, handover, now)
-            message = Outbound(card, track=handovers.card_key(handover), reopen=True)
+            message = Outbound(card, envelope=Envelope(remember=handovers.card_key(handover), reopen=True))
         else:
             message = Outbound(f"🔔 {Texts.escape(resident.first_name or 'La personne')} redemande quelqu'un.")
         self._to_topic(session, resident, handover, message, "handover_card", now)
@@ -75,13 +75,13 @@ class HandoverFlow:
             reply.messages.append(Outbound(said))
         key = handovers.source_key(inbound.user_id, inbound.message_id) if inbound.message_id else None
         if inbound.kind is Kind.TEXT and inbound.edited:
-            message = Outbound("✏️ " + Texts.escape(inbound.text), edit_of=key)
+            message = Outbound("✏️ " + Texts.escape(inbound.text), envelope=Envelope(edit_of=key))
         elif inbound.kind is Kind.TEXT:
-            message = Outbound("💬 " + Texts.escape(inbound.text), track=key)
+            message = Outbound("💬 " + Texts.escape(inbound.text), envelope=Envelope(remember=key))
         elif inbound.edited:  # a new caption under a photo or file: the copy's caption changes too
-            message = Outbound(Texts.escape(inbound.text[:CAPTION_MAX]), edit_of=key, edit_only=True, caption=True)
+            message = Outbound(Texts.escape(inbound.text), envelope=Envelope(edit_of=key, edit_only=True, caption=True))
         elif inbound.message_id:  # a photo, voice note or document: copied as it is
-            message = Outbound("", copy_of=(inbound.user_id, inbound.message_id), track=key)
+            message = Outbound("", envelope=Envelope(copy_of=(inbound.user_id, inbound.message_id), remember=key))
         else:
             return True
         self._to_topic(session, resident, handover, message, "relay_in", now)
@@ -140,18 +140,20 @@ class HandoverFlow:
         if inbound.edited:  # the resident's copy is edited too, where Telegram allows it
             handovers.audit(session, actor, "edit", handover, now)
             if inbound.kind is Kind.TEXT:
-                edit = Outbound(self._signed(inbound), handover_id=handover.id, edit_of=key)
+                edit = Outbound(self._signed(inbound), envelope=Envelope(handover_id=handover.id, edit_of=key))
             else:
-                edit = Outbound(Texts.escape(inbound.text[:CAPTION_MAX]), edit_of=key, edit_only=True, caption=True)
+                caption = Envelope(edit_of=key, edit_only=True, caption=True)
+                edit = Outbound(Texts.escape(inbound.text), envelope=caption)
             await outbox.enqueue(session, resident, edit, "relay_out", now, urgent=True)
             return
         if handover.status == handovers.OPEN:
             await self._take(session, resident, handover, actor, inbound.first_name or actor, now)
         handovers.audit(session, actor, "reply", handover, now)
         if inbound.kind is Kind.MEDIA:  # a photo, voice note or document: copied as it is
-            message = Outbound("", copy_of=(inbound.group, inbound.message_id), handover_id=handover.id, track=key)
+            copy = Envelope(copy_of=(inbound.group, inbound.message_id), handover_id=handover.id, remember=key)
+            message = Outbound("", envelope=copy)
         else:
-            message = Outbound(self._signed(inbound), handover_id=handover.id, track=key)
+            message = Outbound(self._signed(inbound), envelope=Envelope(handover_id=handover.id, remember=key))
         await outbox.enqueue(session, resident, message, "relay_out", now, urgent=True)
 
     async def _command(
@@ -190,9 +192,8 @@ class HandoverFlow:
     ) -> None:
         """Assign the handover, and update the card at the top of the topic so it shows who has it."""
         handovers.take(session, handover, actor, name, now)
-        card = Outbound(
-            await self._card(session, resident, handover, now), edit_of=handovers.card_key(handover), edit_only=True
-        )
+        edit = Envelope(edit_of=handovers.card_key(handover), edit_only=True)
+        card = Outbound(await self._card(session, resident, handover, now), envelope=edit)
         self._to_topic(session, resident, handover, card, "handover_card", now)
 
     async def _card(self, session: AsyncSession, resident: Resident, handover: Handover, now: datetime) -> str:
@@ -211,15 +212,18 @@ class HandoverFlow:
         """Into the resident's topic, created (again) under its name when missing."""
         message = replace(
             message,
-            thread_id=handover.thread_id,
-            topic_name=handovers.topic_name(resident, self.territory),
-            handover_id=handover.id,
+            envelope=replace(
+                message.envelope,
+                thread=handover.thread_id,
+                thread_name=handovers.topic_name(resident, self.territory),
+                handover_id=handover.id,
+            ),
         )
         outbox.enqueue_to(session, resident.channel, self.counsellors, message, kind, now)
 
     def _say(self, session: AsyncSession, thread_id: str, text: str, now: datetime) -> None:
-        message = Outbound(text, thread_id=thread_id or None)
-        outbox.enqueue_to(session, "telegram", self.counsellors, message, "staff_notice", now)
+        message = Outbound(text, envelope=Envelope(thread=thread_id or None))
+        outbox.enqueue_to(session, self.channel, self.counsellors, message, "staff_notice", now)
 
     async def _by_thread(self, session: AsyncSession, thread_id: str) -> tuple[Handover, Resident] | None:
         if not thread_id:
