@@ -123,9 +123,7 @@ class Dialogue:
             await self._command(turn)
         elif created:
             self.welcome.greet(turn)
-        elif self.handover is not None and await self.handover.relay_in(
-            session, resident, inbound, turn.t, turn.reply, now
-        ):
+        elif self.handover is not None and await self.handover.relay_in(turn):
             pass  # a person has the conversation: the bot stays silent
         elif inbound.kind is Kind.MEDIA and inbound.edited:
             pass  # a changed caption under a photo sent earlier: nothing new to answer
@@ -198,10 +196,10 @@ class Dialogue:
         if is_coordinator(self.core, turn.inbound):
             await self.coordination.overview(turn.session, turn.reply, turn.now)
         else:
-            await self.sessions.show_list(turn.session, turn.resident, turn.t, turn.reply, turn.now)
+            await self.sessions.show_list(turn)
 
     async def _back(self, turn: Turn) -> None:
-        if self.flow is None or not await self.flow.back(turn.session, turn.resident, turn.t, turn.reply, turn.now):
+        if self.flow is None or not await self.flow.back(turn):
             turn.say(turn.t("↩️ Il n'y a rien à changer pour l'instant. Voici le menu 👇"))
             self.welcome.menu(turn, attach=True)
 
@@ -247,7 +245,7 @@ class Dialogue:
         assert self.handover is not None
         why = turn.t("🔒 Pour qu'une personne voie votre prénom et vos réponses, j'ai besoin de votre accord.")
         if await self._needs_consent(turn, why, "h.ask." + (reason or "asked")):
-            await self.handover.ask(turn.session, turn.resident, reason or "asked", turn.t, turn.reply, turn.now)
+            await self.handover.ask(turn, reason or "asked")
         return True
 
     # -- what was typed or sent ------------------------------------------------------------------
@@ -256,7 +254,7 @@ class Dialogue:
         text = self.welcome.media_text(turn)
         if turn.resident.step == STEP_SCREENING and self.flow is not None:
             turn.say(text)
-            await self.flow.resume(turn.session, turn.resident, turn.t, turn.reply, turn.now)
+            await self.flow.resume(turn)
             return
         turn.say(text + "\n" + turn.t("Ou choisissez dans le menu 👇"))
         self.welcome.menu(turn, attach=True)
@@ -264,7 +262,7 @@ class Dialogue:
     async def _typed_in_screening(self, turn: Turn) -> bool:
         if turn.resident.step != STEP_SCREENING or self.flow is None:
             return False
-        return await self.flow.typed(turn.session, turn.resident, turn.inbound.text, turn.t, turn.reply, turn.now)
+        return await self.flow.typed(turn, turn.inbound.text)
 
     async def _text(self, turn: Turn) -> None:
         """Free text outside a flow is a question for the knowledge base, even before consent:
@@ -280,13 +278,13 @@ class Dialogue:
         if self.faq is None:
             self.welcome.menu(turn)
             return
-        note = await self.faq.question(session, resident, text, turn.t, turn.reply, now)
+        note = await self.faq.question(turn, text)
         await recent.record(session, resident, text, note, now)
         if not turn.reply.messages[-1].buttons:
             self.welcome.menu(turn, attach=True)
         if self.handover is not None and resident.step_data.get(MISSES, 0) >= 2 and privacy.has_consent(resident):
             resident.step_data = {**resident.step_data, MISSES: 0}  # twice unsure: a person looks at it
-            await self.handover.ask(session, resident, "faq_unsure", turn.t, turn.reply, now)
+            await self.handover.ask(turn, "faq_unsure")
 
 
 def is_coordinator(core: Core, inbound: Inbound) -> bool:

@@ -15,9 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import outbox
+from bot.core.context import Turn
 from bot.core.handover import recent
 from bot.core.handover import service as handovers
-from bot.core.messages import Button, Envelope, Inbound, Kind, Outbound, Reply
+from bot.core.messages import Button, Envelope, Inbound, Kind, Outbound
 from bot.core.screening import runs as screening_runs
 from bot.core.screening.model import Screening
 from bot.core.screening.runs import STEP as SCREENING
@@ -45,10 +46,9 @@ class HandoverFlow:
 
     # -- the resident's side ---------------------------------------------------------------------
 
-    async def ask(
-        self, session: AsyncSession, resident: Resident, reason: str, t: Texts, reply: Reply, now: datetime
-    ) -> None:
+    async def ask(self, turn: Turn, reason: str) -> None:
         """Open (or renew) the handover, post the card in the resident's topic, say when a person answers."""
+        session, resident, t, reply, now = turn.session, turn.resident, turn.t, turn.reply, turn.now
         handover, created = await handovers.open_handover(session, resident, reason, now)
         if created:  # a new card; the resident's topic, if a counsellor closed it, is opened again
             card = await self._card(session, resident, handover, now)
@@ -60,12 +60,18 @@ class HandoverFlow:
             Outbound(handovers.expected_reply(self.territory, t, now), ((Button(t("⬅️ Menu"), "menu"),),))
         )
 
-    async def relay_in(
-        self, session: AsyncSession, resident: Resident, inbound: Inbound, t: Texts, reply: Reply, now: datetime
-    ) -> bool:
+    async def relay_in(self, turn: Turn) -> bool:
         """While a handover is open, what the resident writes goes to the topic. The bot says once that it
         is passed on, while nobody has taken it yet, then stays silent. An edit follows its message: the
         copy in the topic is edited (or, if it cannot be, sent anew)."""
+        session, resident, inbound, t, reply, now = (
+            turn.session,
+            turn.resident,
+            turn.inbound,
+            turn.t,
+            turn.reply,
+            turn.now,
+        )
         handover = await handovers.current(session, resident)
         if handover is None or inbound.kind not in (Kind.TEXT, Kind.MEDIA):
             return False

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from datetime import date, datetime
 
 from babel.dates import format_date
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.context import Handler, Turn
 from bot.core.knowledge import gaps
@@ -23,7 +22,6 @@ from bot.core.knowledge.language import Words
 from bot.core.messages import Button, Outbound, Reply
 from bot.core.normalise import LATIN_WORD, normalise
 from bot.core.texts import Texts
-from bot.db.models import Resident
 from bot.i18n import LANGUAGE_NAMES, RTL_LANGUAGES, Catalogs
 
 STEP = "ask"
@@ -74,16 +72,26 @@ class FaqFlow:
         """❓ Ask a question, and the buttons under answers (topics, learn more, 👍/👎)."""
 
         async def prompt(turn: Turn, _: str) -> bool:
-            self.prompt(turn.resident, turn.t, turn.reply)
+            self.prompt(turn)
             return True
 
-        async def press(turn: Turn, rest: str) -> bool:
-            return await self.press(turn.session, turn.resident, "k." + rest, turn.t, turn.reply, turn.now)
+        def feedback(up: bool) -> Handler:
+            return lambda turn, token: self.feedback(turn, token, up)
 
-        return {"m.ask": prompt, "k.": press}
+        def topic(more: bool) -> Handler:
+            return lambda turn, rest: self.topic(turn, rest, more)
 
-    def prompt(self, resident: Resident, t: Texts, reply: Reply) -> None:
+        return {
+            "m.ask": prompt,
+            "k.up.": feedback(True),
+            "k.dn.": feedback(False),
+            "k.t.": topic(False),
+            "k.more.": topic(True),
+        }
+
+    def prompt(self, turn: Turn) -> None:
         """The ❓ menu entry: invite a question in the resident's own words, with a few common topics."""
+        resident, t, reply = turn.resident, turn.t, turn.reply
         resident.step = STEP
         text = "\n".join(
             (
@@ -99,10 +107,9 @@ class FaqFlow:
         ]
         reply.messages.append(Outbound(text, (*rows, self._menu(t)), replace=True))
 
-    async def question(
-        self, session: AsyncSession, resident: Resident, text: str, t: Texts, reply: Reply, now: datetime
-    ) -> str:
+    async def question(self, turn: Turn, text: str) -> str:
         """Free text outside another flow; returns what the bot made of it, in French, for a counsellor."""
+        session, resident, t, reply, now = turn.session, turn.resident, turn.t, turn.reply, turn.now
         chat = small_talk(text, self.answers.words)
         if chat == "thanks":
             reply.messages.append(Outbound(t("Avec plaisir 😊 Autre chose ? Écrivez votre question ou choisissez 👇")))
@@ -166,48 +173,47 @@ class FaqFlow:
             return "pas sûr : " + ", ".join(self._french_title(m.topic) for m in result.topics[:3])
         return "hors sujet"
 
-    async def press(
-        self, session: AsyncSession, resident: Resident, action: str, t: Texts, reply: Reply, now: datetime
-    ) -> bool:
-        """Buttons under answers: a topic, "learn more", 👍 or 👎. False when the button is not valid."""
-        kind, _, rest = action[2:].partition(".")
-        topic, _, token = rest.partition(".")
-        if kind in ("up", "dn"):
-            row = await gaps.give_feedback(session, rest, kind == "up")
-            if row is None:
-                return False
-            t = Texts(self.catalogs, row.language)
-            if kind == "up":
-                reply.notice = t("Merci ! 🙏")
-                return True
-            text = "\n".join(
-                (
-                    t("Merci de nous le dire 🙏 Votre question est transmise à l'équipe pour améliorer les réponses."),
-                    "",
-                    t("Une personne peut vous répondre :"),
-                    self.contact(t, now),
-                )
-            )
-            help_rows = ((Button(t("🙋 Parler à un conseiller"), "m.human"),), self._menu(t))
-            reply.messages.append(Outbound(text, help_rows))
-            return True
-        entry = self.answers.entries.get(topic)
-        if entry is None or kind not in ("t", "more"):
+    async def feedback(self, turn: Turn, token: str, up: bool) -> bool:
+        """👍 or 👎 under an answer, kept with the anonymous question; a 👎 offers a person."""
+        row = await gaps.give_feedback(turn.session, token, up)
+        if row is None:
             return False
-        lang = t.lang
+        t = Texts(self.catalogs, row.language)
+        if up:
+            turn.reply.notice = t("Merci ! 🙏")
+            return True
+        text = "\n".join(
+            (
+                t("Merci de nous le dire 🙏 Votre question est transmise à l'équipe pour améliorer les réponses."),
+                "",
+                t("Une personne peut vous répondre :"),
+                self.contact(t, turn.now),
+            )
+        )
+        help_rows = ((Button(t("🙋 Parler à un conseiller"), "m.human"),), self._menu(t))
+        turn.reply.messages.append(Outbound(text, help_rows))
+        return True
+
+    async def topic(self, turn: Turn, rest: str, more: bool) -> bool:
+        """A topic chosen under an answer or among suggestions ("<topic>.<question token>"), or its details."""
+        topic, _, token = rest.partition(".")
+        entry = self.answers.entries.get(topic)
+        if entry is None:
+            return False
+        lang = turn.t.lang
         if token:
-            row = await gaps.give_topic(session, token, topic)
+            row = await gaps.give_topic(turn.session, token, topic)
             if row is None:
                 token = ""
             else:
                 lang = row.language
         t = Texts(self.catalogs, lang)
-        if kind == "more" and entry.details.get(lang):
+        if more and entry.details.get(lang):
             text = f"📖 <b>{t.escape(entry.title.get(lang, entry.id))}</b>\n\n" + self._body(entry.details[lang], lang)
             related = tuple((button,) for button in self._related_row(entry, t, token))
-            reply.messages.append(Outbound(text, (*related, self._menu(t))))
+            turn.reply.messages.append(Outbound(text, (*related, self._menu(t))))
             return True
-        self._answer(entry, t, reply, token, None)
+        self._answer(entry, t, turn.reply, token, None)
         return True
 
     # -- pieces ----------------------------------------------------------------------------------

@@ -7,12 +7,11 @@ history. A question typed in the middle is parked, not lost, and recalled in the
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.context import Handler, Turn
-from bot.core.messages import Button, Outbound, Reply
+from bot.core.messages import Button, Outbound
 from bot.core.normalise import plain_words
 from bot.core.privacy import service as privacy
 from bot.core.screening import runs as screening_runs
@@ -39,22 +38,35 @@ class ScreeningFlow:
         async def open_(turn: Turn, _: str) -> bool:
             why = turn.t("🔒 Pour garder vos réponses, j'ai besoin de votre accord.")
             if await consented(turn, why, "s.start"):
-                await self.open(turn.session, turn.resident, turn.t, turn.reply, turn.now)
+                await self.open(turn)
             return True
 
         async def start(turn: Turn, _: str) -> bool:
-            await self.start(turn.session, turn.resident, turn.t, turn.reply, turn.now)
+            await self.start(turn)
             return True
 
-        async def press(turn: Turn, rest: str) -> bool:
-            return await self.press(turn.session, turn.resident, "s." + rest, turn.t, turn.reply, turn.now)
+        async def go(turn: Turn, _: str) -> bool:
+            await self.resume(turn, replace=True)
+            return True
 
-        return {"m.screen": open_, "s.start": start, "s.": press}
+        async def back(turn: Turn, _: str) -> bool:
+            return await self.back(turn, replace=True)
+
+        return {
+            "m.screen": open_,
+            "s.start": start,
+            "s.new": start,
+            "s.go": go,
+            "s.back": back,
+            "s.why.": self.why,
+            "s.a.": self.answer,
+        }
 
     # -- entry points called by the dialogue -------------------------------------------------
 
-    async def open(self, session: AsyncSession, resident: Resident, t: Texts, reply: Reply, now: datetime) -> None:
+    async def open(self, turn: Turn) -> None:
         """From the menu: resume an unfinished run, or start."""
+        session, resident, t, reply = turn.session, turn.resident, turn.t, turn.reply
         run = await screening_runs.open_run(session, resident)
         if run is not None and await screening_runs.answers(session, run):
             text = t(
@@ -68,65 +80,52 @@ class ScreeningFlow:
             )
             reply.messages.append(Outbound(text, buttons, replace=True))
             return
-        await self.start(session, resident, t, reply, now)
+        await self.start(turn)
 
-    async def start(self, session: AsyncSession, resident: Resident, t: Texts, reply: Reply, now: datetime) -> None:
+    async def start(self, turn: Turn) -> None:
+        session, resident, now = turn.session, turn.resident, turn.now
         run = await screening_runs.start_run(session, resident, self.screening, now)
-        await self._ask(session, resident, run, t, reply, now, intro=True, replace=True)
+        await self._ask(turn, run, intro=True, replace=True)
 
-    async def resume(
-        self, session: AsyncSession, resident: Resident, t: Texts, reply: Reply, now: datetime, *, replace: bool = False
-    ) -> None:
+    async def resume(self, turn: Turn, *, replace: bool = False) -> None:
         """Show the question the resident is at (the one shown last, if they went back)."""
+        session, resident = turn.session, turn.resident
         run = await screening_runs.open_run(session, resident)
         if run is None:
-            await self.start(session, resident, t, reply, now)
+            await self.start(turn)
             return
         given = await screening_runs.answers(session, run)
         current = self.screening.question(str(resident.step_data.get("q", "")))
         if resident.step == STEP and current is not None and self.screening.applies(current, given):
-            await self._show(resident, run, current, given, t, reply, replace=replace)
+            await self._show(turn, run, current, given, replace=replace)
             return
-        await self._ask(session, resident, run, t, reply, now, replace=replace)
+        await self._ask(turn, run, replace=replace)
 
-    async def press(
-        self, session: AsyncSession, resident: Resident, action: str, t: Texts, reply: Reply, now: datetime
-    ) -> bool:
-        """Handle a screening button; False when it does not belong to the current question."""
-        run = await self._current_run(session, resident)
-        if action == "s.go":
-            await self.resume(session, resident, t, reply, now, replace=True)
-            return True
-        if action == "s.new":
-            await self.start(session, resident, t, reply, now)
-            return True
-        if run is None:
+    async def why(self, turn: Turn, question_id: str) -> bool:
+        """❔ Why this question: the reason, in a box the resident closes."""
+        question = self.screening.question(question_id)
+        if question is None or await self._current_run(turn.session, turn.resident) is None:
             return False
-        current = str(resident.step_data.get("q", ""))
-        if action.startswith("s.why."):
-            question = self.screening.question(action[6:])
-            if question is None:
-                return False
-            reply.notice = t(question.why)
-            reply.alert = True
-            return True
-        if action == "s.back":
-            await self.back(session, resident, t, reply, now, replace=True)
-            return True
-        parts = action.split(".")
-        if len(parts) != 4 or parts[:2] != ["s", "a"] or parts[2] != current:
-            return False
-        question = self.screening.question(parts[2])
-        if question is None or question.answer(parts[3]) is None:
-            return False
-        await screening_runs.record(session, run, question.id, parts[3], None, now)
-        await self._ask(session, resident, run, t, reply, now, replace=True)
+        turn.reply.notice = turn.t(question.why)
+        turn.reply.alert = True
         return True
 
-    async def back(
-        self, session: AsyncSession, resident: Resident, t: Texts, reply: Reply, now: datetime, *, replace: bool = False
-    ) -> bool:
+    async def answer(self, turn: Turn, rest: str) -> bool:
+        """An answer button ("<question>.<answer>"); False unless it answers the question on screen."""
+        run = await self._current_run(turn.session, turn.resident)
+        question_id, _, answer_id = rest.partition(".")
+        if run is None or question_id != str(turn.resident.step_data.get("q", "")) or "." in answer_id:
+            return False
+        question = self.screening.question(question_id)
+        if question is None or question.answer(answer_id) is None:
+            return False
+        await screening_runs.record(turn.session, run, question.id, answer_id, None, turn.now)
+        await self._ask(turn, run, replace=True)
+        return True
+
+    async def back(self, turn: Turn, *, replace: bool = False) -> bool:
         """Show the previous question again so its answer can be changed; False outside a run."""
+        session, resident, t, reply = turn.session, turn.resident, turn.t, turn.reply
         run = await self._current_run(session, resident)
         if run is None:
             return False
@@ -136,19 +135,18 @@ class ScreeningFlow:
         if previous is None:
             reply.notice = t("C'est la première question.")
             if not replace:
-                await self._ask(session, resident, run, t, reply, now, replace=False)
+                await self._ask(turn, run, replace=False)
             return True
-        await self._show(resident, run, previous, given, t, reply, replace=replace)
+        await self._show(turn, run, previous, given, replace=replace)
         return True
 
-    async def typed(
-        self, session: AsyncSession, resident: Resident, text: str, t: Texts, reply: Reply, now: datetime
-    ) -> bool:
+    async def typed(self, turn: Turn, text: str) -> bool:
         """Typed text during the screening: a typed answer, a button's words, or a message to park.
 
         False when there is no screening to continue (finished elsewhere, question removed since):
         the dialogue then answers as it would outside the screening.
         """
+        session, resident, t, reply, now = turn.session, turn.resident, turn.t, turn.reply, turn.now
         run = await self._current_run(session, resident)
         question = self.screening.question(str(resident.step_data.get("q", "")))
         if run is None or question is None:
@@ -160,23 +158,23 @@ class ScreeningFlow:
             if value is None:
                 reply.messages.append(Outbound("⚠️ " + t(question.free.error)))
                 given = await screening_runs.answers(session, run)
-                await self._show(resident, run, question, given, t, reply, replace=False)
+                await self._show(turn, run, question, given, replace=False)
                 return True
             await screening_runs.record(session, run, question.id, TYPED, value, now)
-            await self._ask(session, resident, run, t, reply, now, replace=False)
+            await self._ask(turn, run, replace=False)
             return True
         words = plain_words(text)
         match = next((a for a in question.answers if words and plain_words(t(a.label)) == words), None)
         if match is not None:
             await screening_runs.record(session, run, question.id, match.id, None, now)
-            await self._ask(session, resident, run, t, reply, now, replace=False)
+            await self._ask(turn, run, replace=False)
             return True
         await screening_runs.park(session, resident, STEP, text, now)
         reply.messages.append(
             Outbound(t("📝 J'ai noté votre message. Une personne le lira. Finissons d'abord les questions 👇"))
         )
         given = await screening_runs.answers(session, run)
-        await self._show(resident, run, question, given, t, reply, replace=False)
+        await self._show(turn, run, question, given, replace=False)
         return True
 
     # -- screens ------------------------------------------------------------------------------
@@ -188,37 +186,19 @@ class ScreeningFlow:
         run = await screening_runs.get_run(session, resident, run_id)
         return run if run is not None and run.finished_at is None else None
 
-    async def _ask(
-        self,
-        session: AsyncSession,
-        resident: Resident,
-        run: ScreeningRun,
-        t: Texts,
-        reply: Reply,
-        now: datetime,
-        *,
-        intro: bool = False,
-        replace: bool,
-    ) -> None:
+    async def _ask(self, turn: Turn, run: ScreeningRun, *, intro: bool = False, replace: bool) -> None:
+        session = turn.session
         given = await screening_runs.answers(session, run)
         question = self.screening.next_question(given)
         if question is None:
-            await self._finish(session, resident, run, given, t, reply, now, replace=replace)
+            await self._finish(turn, run, given, replace=replace)
             return
-        await self._show(resident, run, question, given, t, reply, replace=replace, intro=intro)
+        await self._show(turn, run, question, given, replace=replace, intro=intro)
 
     async def _show(
-        self,
-        resident: Resident,
-        run: ScreeningRun,
-        question: Question,
-        given: Answers,
-        t: Texts,
-        reply: Reply,
-        *,
-        replace: bool,
-        intro: bool = False,
+        self, turn: Turn, run: ScreeningRun, question: Question, given: Answers, *, replace: bool, intro: bool = False
     ) -> None:
+        resident, t, reply = turn.resident, turn.t, turn.reply
         resident.step = STEP
         resident.step_data = {"run": run.id, "q": question.id}
         order = [q.id for q in self.screening.questions]
@@ -243,18 +223,8 @@ class ScreeningFlow:
         rows.append((Button(t("⏸️ Finir plus tard"), "menu"),))
         reply.messages.append(Outbound("\n\n".join(parts), tuple(rows), replace=replace))
 
-    async def _finish(
-        self,
-        session: AsyncSession,
-        resident: Resident,
-        run: ScreeningRun,
-        given: Answers,
-        t: Texts,
-        reply: Reply,
-        now: datetime,
-        *,
-        replace: bool,
-    ) -> None:
+    async def _finish(self, turn: Turn, run: ScreeningRun, given: Answers, *, replace: bool) -> None:
+        session, resident, t, reply, now = turn.session, turn.resident, turn.t, turn.reply, turn.now
         relevant = self.screening.relevant(given)
         outcome = self.screening.outcome(relevant)
         screening_runs.finish(run, relevant, outcome, now)

@@ -7,20 +7,18 @@ outbox in the same transaction as the change. Their buttons carry the booking's 
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import outbox
 from bot.core.context import Handler, Turn
-from bot.core.messages import Button, Outbound, Reply
+from bot.core.messages import Button, Outbound
 from bot.core.privacy import service as privacy
 from bot.core.sessions import service as sessions
 from bot.core.sessions.cards import Cards
 from bot.core.sessions.notices import REMINDERS, Notices
 from bot.core.territory import Territory
 from bot.core.texts import Texts
-from bot.db.models import Booking, Resident
+from bot.db.models import Booking
 from bot.i18n import Catalogs, format_clock, format_day
 
 PAGE = 5
@@ -42,32 +40,30 @@ class SessionsFlow(Cards):
         async def listing(turn: Turn, page: str) -> bool:
             if page and not page.isdigit():
                 return False
-            await self.show_list(turn.session, turn.resident, turn.t, turn.reply, turn.now, page=int(page or 0))
+            await self.show_list(turn, page=int(page or 0))
             return True
 
         async def book(turn: Turn, key: str) -> bool:
-            await self.book(turn.session, turn.resident, key, turn.t, turn.reply, turn.now)
+            await self.book(turn, key)
             return True
 
         async def mine(turn: Turn, _: str) -> bool:
-            await self.mine(turn.session, turn.resident, turn.t, turn.reply, turn.now)
+            await self.mine(turn)
             return True
 
         def offer(yes: bool) -> Handler:
-            return lambda turn, token: self.answer_offer(
-                turn.session, turn.resident, token, yes, turn.t, turn.reply, turn.now
-            )
+            return lambda turn, token: self.answer_offer(turn, token, yes)
 
         def feedback(useful: bool) -> Handler:
-            return lambda turn, token: self.feedback(turn.session, turn.resident, token, useful, turn.t, turn.reply)
+            return lambda turn, token: self.feedback(turn, token, useful)
 
         return {
             "m.sessions": listing,
             "ss.p.": listing,
             "ss.b.": book,
             "ss.mine": mine,
-            "ss.c.": lambda turn, token: self.ask_cancel(turn.session, turn.resident, token, turn.t, turn.reply),
-            "ss.cy.": lambda turn, token: self.cancel(turn.session, turn.resident, token, turn.t, turn.reply, turn.now),
+            "ss.c.": lambda turn, token: self.ask_cancel(turn, token),
+            "ss.cy.": lambda turn, token: self.cancel(turn, token),
             "ss.y.": offer(True),
             "ss.n.": offer(False),
             "ss.fy.": feedback(True),
@@ -76,9 +72,8 @@ class SessionsFlow(Cards):
 
     # -- screens --------------------------------------------------------------------------------
 
-    async def show_list(
-        self, session: AsyncSession, resident: Resident, t: Texts, reply: Reply, now: datetime, page: int = 0
-    ) -> None:
+    async def show_list(self, turn: Turn, page: int = 0) -> None:
+        session, resident, t, reply, now = turn.session, turn.resident, turn.t, turn.reply, turn.now
         home = resident.source[3:] if resident.source and resident.source.startswith("nb-") else None
         found = await sessions.upcoming(session, now, home)
         rows: list[tuple[Button, ...]] = []
@@ -116,13 +111,12 @@ class SessionsFlow(Cards):
         rows.append((Button(t("⬅️ Menu"), "menu"),))
         reply.messages.append(Outbound(text, tuple(rows), replace=True))
 
-    async def book(
-        self, session: AsyncSession, resident: Resident, key: str, t: Texts, reply: Reply, now: datetime
-    ) -> None:
+    async def book(self, turn: Turn, key: str) -> None:
+        session, resident, t, reply, now = turn.session, turn.resident, turn.t, turn.reply, turn.now
         info = await sessions.get(session, key)
         if info is None:
             reply.notice = t("Cette réunion n'existe plus.")
-            await self.show_list(session, resident, t, reply, now)
+            await self.show_list(turn)
             return
         if not privacy.has_consent(resident):
             resident.step_data = {"then": "sessions"}
@@ -133,7 +127,7 @@ class SessionsFlow(Cards):
         result = await sessions.book(session, resident, info, now)
         if result.status == "closed":
             reply.notice = t("Désolé, cette réunion n'est plus ouverte.")
-            await self.show_list(session, resident, t, reply, now)
+            await self.show_list(turn)
         elif result.status == "already":
             reply.notice = (
                 t("Vous êtes déjà sur la liste d'attente (n° {position}).", position=result.position)
@@ -152,7 +146,8 @@ class SessionsFlow(Cards):
             buttons = ((Button(t("🎫 Mes réservations"), "ss.mine"),), (Button(t("⬅️ Menu"), "menu"),))
             reply.messages.append(Outbound(text, buttons))
 
-    async def mine(self, session: AsyncSession, resident: Resident, t: Texts, reply: Reply, now: datetime) -> None:
+    async def mine(self, turn: Turn) -> None:
+        session, resident, t, reply, now = turn.session, turn.resident, turn.t, turn.reply, turn.now
         found = await sessions.bookings_of(session, resident, now)
         rows: list[tuple[Button, ...]] = []
         if not found:
@@ -181,7 +176,8 @@ class SessionsFlow(Cards):
             )
         return t("⏳ Liste d'attente (n° {position})", position=await sessions.waitlist_position(session, booking))
 
-    async def ask_cancel(self, session: AsyncSession, resident: Resident, token: str, t: Texts, reply: Reply) -> bool:
+    async def ask_cancel(self, turn: Turn, token: str) -> bool:
+        session, resident, t, reply = turn.session, turn.resident, turn.t, turn.reply
         found = await sessions.by_token(session, resident, token)
         if found is None or found[0].status not in (*sessions.HOLDS_SEAT, sessions.WAITLISTED):
             return False
@@ -194,9 +190,8 @@ class SessionsFlow(Cards):
         reply.messages.append(Outbound(text, buttons, replace=True))
         return True
 
-    async def cancel(
-        self, session: AsyncSession, resident: Resident, token: str, t: Texts, reply: Reply, now: datetime
-    ) -> bool:
+    async def cancel(self, turn: Turn, token: str) -> bool:
+        session, resident, t, reply, now = turn.session, turn.resident, turn.t, turn.reply, turn.now
         found = await sessions.by_token(session, resident, token)
         if found is None or found[0].status not in (*sessions.HOLDS_SEAT, sessions.WAITLISTED):
             return False
@@ -210,9 +205,8 @@ class SessionsFlow(Cards):
         reply.messages.append(Outbound(text, buttons, replace=True))
         return True
 
-    async def answer_offer(
-        self, session: AsyncSession, resident: Resident, token: str, yes: bool, t: Texts, reply: Reply, now: datetime
-    ) -> bool:
+    async def answer_offer(self, turn: Turn, token: str, yes: bool) -> bool:
+        session, resident, t, reply, now = turn.session, turn.resident, turn.t, turn.reply, turn.now
         found = await sessions.by_token(session, resident, token)
         if found is None or found[0].status != sessions.OFFERED:
             return False
@@ -230,10 +224,9 @@ class SessionsFlow(Cards):
         reply.messages.append(Outbound(t("👍 D'accord, merci de nous avoir répondu."), replace=True))
         return True
 
-    async def feedback(
-        self, session: AsyncSession, resident: Resident, token: str, useful: bool, t: Texts, reply: Reply
-    ) -> bool:
+    async def feedback(self, turn: Turn, token: str, useful: bool) -> bool:
         """After the session: was it useful? Either way, the next step is one tap away."""
+        session, resident, t, reply = turn.session, turn.resident, turn.t, turn.reply
         found = await sessions.by_token(session, resident, token)
         if found is None or found[0].status != sessions.BOOKED:
             return False
@@ -250,4 +243,3 @@ class SessionsFlow(Cards):
         )
         reply.messages.append(Outbound(text, buttons, replace=True))
         return True
-
