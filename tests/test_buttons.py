@@ -29,7 +29,7 @@ async def test_a_press_on_an_old_keyboard_changes_nothing(person):
 
 async def test_forged_presses_never_erase(person, runtime):
     rania = await consent(person, "2")
-    for forged in ("erase.yes", "1:erase.yes", "999:erase.yes", "x" * 64, "é:menu", ":"):
+    for forged in ("erase.yes", "1:erase.yes", "999:erase.yes", "x:erase.yes", "2.99", "x" * 64, "é:menu", ":"):
         seen = await rania.press_data(forged)
         assert seen == [] and rania.notice, forged
     async with runtime.sessions() as session:
