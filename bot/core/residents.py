@@ -40,8 +40,7 @@ async def find_or_create(
 
 async def bump_screen(session: AsyncSession, resident: Resident) -> int:
     """A new keyboard makes every older one stale; the counter lives in the database."""
-    resident.screen += 1
-    await session.execute(update(Resident).where(Resident.id == resident.id).values(screen=resident.screen))
+    resident.screen += 1  # written with the resident's other changes when the transaction commits
     return resident.screen
 
 

@@ -51,7 +51,8 @@ def make_engine(url: str) -> AsyncEngine:
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     try:
-        engine = create_async_engine(parsed, pool_pre_ping=True)
+        # a file database cannot drop the connection: no ping before each transaction on SQLite
+        engine = create_async_engine(parsed, pool_pre_ping=parsed.get_backend_name() != "sqlite")
     except (ArgumentError, NoSuchModuleError) as exc:
         raise ConfigError(f"DATABASE_URL cannot be used: {exc}") from exc
     if parsed.get_backend_name() == "sqlite":

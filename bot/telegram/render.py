@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Message
 from telegram.constants import MessageLimit, ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
 from bot.core.messages import Outbound, Reply
 from bot.core.outbox import Unreachable
@@ -198,7 +198,7 @@ class Renderer:
 
         try:
             await with_retries(call, "editMessageReplyMarkup")
-        except BadRequest as exc:
+        except (TelegramError, Undeliverable) as exc:  # stale anyway: never let it hide what the reply did
             log.info("keyboard of message %s not removed: %s", message_id, exc)
 
     async def show(self, reply: Reply, pressed: int | None = None) -> int | None:
@@ -206,6 +206,18 @@ class Renderer:
 
         Returns the id of the message that now holds the live keyboard, if the reply showed one.
         """
+        old = int(reply.old_keyboard) if reply.old_keyboard and reply.old_keyboard.isdigit() else None
+        retire = None
+        if old is not None and old != pressed and any(message.buttons for message in reply.messages):
+            # its buttons went stale when the screen number moved on: retire it while the new one is sent
+            retire = asyncio.create_task(self.drop_keyboard(old))
+        try:
+            return await self._show(reply, pressed)
+        finally:
+            if retire is not None:
+                await retire
+
+    async def _show(self, reply: Reply, pressed: int | None) -> int | None:
         replaced = False
         live: int | None = None
         for message in reply.messages:
@@ -223,7 +235,4 @@ class Renderer:
                 live = shown
         if pressed is not None and reply.messages and not replaced:
             await self.drop_keyboard(pressed)
-        old = int(reply.old_keyboard) if reply.old_keyboard and reply.old_keyboard.isdigit() else None
-        if live is not None and old is not None and old not in (live, pressed):
-            await self.drop_keyboard(old)
         return live

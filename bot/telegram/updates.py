@@ -61,8 +61,8 @@ class Updates:
             reply = await self.runtime.handle(inbound)
         finally:
             typing.cancel()
-        if query is not None:
-            await self._answer(update, reply.notice, reply.alert)
+        # the press is acknowledged while the reply is shown: two independent calls, one round trip
+        answered = asyncio.create_task(self._answer(update, reply.notice, reply.alert)) if query is not None else None
         pressed = query.message.message_id if query is not None and query.message is not None else None
         try:
             live = await Renderer(context.bot, chat_id).show(reply, pressed)
@@ -70,6 +70,9 @@ class Updates:
                 await self.runtime.remember_keyboard(inbound, str(live))
         except Undeliverable as exc:
             log.info("resident %s cannot be reached: %s", inbound.user_id, exc)
+        finally:
+            if answered is not None:
+                await answered
 
     async def _counsellor(self, bot: Bot, chat_id: int, user_id: int) -> bool:
         """Only members of the counsellors' group act there; asked with getChatMember, kept one minute."""

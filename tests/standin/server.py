@@ -2697,6 +2697,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     standin: StandIn
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; with Nagle's algorithm the body of every answer waited for
+    # the bot's delayed ACK (about 40 ms a call), which Telegram's servers do not make a bot wait.
+    disable_nagle_algorithm = True
     timeout = 120
 
     def log_message(self, format: str, *args: Any) -> None:
