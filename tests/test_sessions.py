@@ -13,6 +13,7 @@ from bot.core import outbox
 from bot.core.messages import Inbound, Kind, Reply
 from bot.core.privacy import service as privacy
 from bot.core.residents import find_or_create
+from bot.core.sessions import importing
 from bot.core.sessions import service as sessions
 from bot.core.sessions.notices import Notices
 from bot.db.engine import in_transaction
@@ -49,7 +50,7 @@ async def publish(runtime, text: str = SESSIONS, name: str = "s.yml"):  # type: 
     path = Path(runtime.settings.data_dir) / name
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
-    rows = sessions.read_file(path)
+    rows = importing.read_file(path)
     codes = {n.code for n in runtime.core.territory.neighbourhoods}
     now = runtime.core.clock()
     return await in_transaction(runtime.sessions, lambda s: notices_of(runtime).import_file(s, rows, name, codes, now))
@@ -94,7 +95,7 @@ def test_csv_files_are_read_too(tmp_path):
         "atelier-1,workshop,Atelier marchés,ورشة,2027-01-12 14:00,2027-01-12 16:00,MJC,1 rue X,15,fr;ar,\n",
         encoding="utf-8",
     )
-    [(line, row)] = sessions.read_file(path)
+    [(line, row)] = importing.read_file(path)
     assert line == 2 and row["title"] == {"fr": "Atelier marchés", "ar": "ورشة"} and row["languages"] == ["fr", "ar"]
 
 

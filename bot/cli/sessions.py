@@ -5,12 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sqlalchemy import func, select
-
+from bot.core.sessions import importing
 from bot.core.sessions import service as sessions
 from bot.core.sessions.notices import Notices
 from bot.db.engine import in_transaction
-from bot.db.models import Booking, InfoSession
 from bot.i18n import format_clock, format_day
 from bot.runtime import Runtime
 
@@ -29,8 +27,8 @@ async def sessions_command(runtime: Runtime, args: argparse.Namespace) -> int:
 
 async def _import(runtime: Runtime, args: argparse.Namespace) -> int:
     try:
-        rows = sessions.read_file(args.file)
-    except (OSError, sessions.ImportError_) as exc:
+        rows = importing.read_file(args.file)
+    except (OSError, importing.ImportError_) as exc:
         print(f"tremplin: {exc}", file=sys.stderr)
         return 2
     now = runtime.core.clock()
@@ -51,14 +49,7 @@ async def _import(runtime: Runtime, args: argparse.Namespace) -> int:
 async def _list(runtime: Runtime) -> int:
     now = runtime.core.clock()
     async with runtime.sessions() as session:
-        rows = await session.execute(
-            select(InfoSession, func.count(Booking.id).filter(Booking.status == sessions.WAITLISTED))
-            .outerjoin(Booking, Booking.session_id == InfoSession.id)
-            .where(InfoSession.starts_at > now)
-            .group_by(InfoSession.id)
-            .order_by(InfoSession.starts_at)
-        )
-        found = [(row[0], int(row[1])) for row in rows.all()]
+        found = await sessions.fill_rates(session, starting_after=now)
     if not found:
         print("no upcoming session")
     for info, waiting in found:

@@ -49,21 +49,7 @@ class CoordinatorFlow:
         return {"co.list": listing, "co.s.": attendees, "co.a.": mark}
 
     async def overview(self, session: AsyncSession, reply: Reply, now: datetime, *, replace: bool = False) -> None:
-        waiting = (
-            select(Booking.session_id, func.count(Booking.id).label("n"))
-            .where(Booking.status == sessions.WAITLISTED)
-            .group_by(Booking.session_id)
-            .subquery()
-        )
-        rows = (
-            await session.execute(
-                select(InfoSession, func.coalesce(waiting.c.n, 0))
-                .outerjoin(waiting, waiting.c.session_id == InfoSession.id)
-                .where(InfoSession.status == "scheduled", InfoSession.ends_at > now - RECENT)
-                .order_by(InfoSession.starts_at)
-                .limit(20)
-            )
-        ).all()
+        rows = await sessions.fill_rates(session, ending_after=now - RECENT, scheduled_only=True, limit=20)
         lines = ["🗂️ <b>Sessions à venir</b>"]
         buttons = []
         for info, queued in rows:

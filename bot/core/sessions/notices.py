@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import outbox
 from bot.core.messages import Button, Outbound
+from bot.core.sessions import importing
 from bot.core.sessions import service as sessions
 from bot.core.sessions.cards import Cards
 from bot.db.models import Booking, InfoSession, Resident
@@ -130,9 +131,9 @@ class Notices(Cards):
 
     async def import_file(
         self, session: AsyncSession, rows: list[tuple[int, dict[str, Any]]], name: str, codes: set[str], now: datetime
-    ) -> sessions.ImportReport:
+    ) -> importing.ImportReport:
         """Create or update sessions; when one moved, the people with a seat are told. Nothing on errors."""
-        report = await sessions.import_rows(session, rows, name, codes, now)
+        report = await importing.import_rows(session, rows, name, codes, now)
         if report.errors:
             await session.rollback()
             return report

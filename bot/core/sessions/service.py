@@ -6,21 +6,15 @@ transaction: PostgreSQL's row lock and SQLite's single writer both make it atomi
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
-import yaml
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import SUPPORTED_LANGUAGES
 from bot.db.models import Booking, InfoSession, Resident
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -29,184 +23,6 @@ KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 BOOKED, WAITLISTED, OFFERED, CANCELLED, EXPIRED = "booked", "waitlisted", "offered", "cancelled", "expired"
 HOLDS_SEAT = (BOOKED, OFFERED)
 OFFER_TIME = timedelta(hours=24)
-
-
-class ImportError_(Exception):
-    """A session file that cannot be read at all."""
-
-
-@dataclass
-class ImportReport:
-    created: int = 0
-    updated: int = 0
-    moved: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-
-def _local(value: Any, where: str, errors: list[str]) -> datetime | None:
-    """ "2026-12-08 14:00" in Paris time, to an aware datetime."""
-    if isinstance(value, datetime):
-        moment = value
-    else:
-        try:
-            moment = datetime.fromisoformat(str(value).strip())
-        except ValueError:
-            errors.append(f"{where}: {value!r} is not a date and time like 2026-12-08 14:00")
-            return None
-    return moment.replace(tzinfo=PARIS) if moment.tzinfo is None else moment
-
-
-def _rows_from_yaml(text: str, name: str) -> list[tuple[int, dict[str, Any]]]:
-    try:
-        root = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ImportError_(f"{name}: not valid YAML ({exc})") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("sessions"), list):
-        raise ImportError_(f"{name}: expected a 'sessions:' list")
-    assert root is not None
-    node = next(v for k, v in root.value if k.value == "sessions")
-    return [(item.start_mark.line + 1, row) for item, row in zip(node.value, data["sessions"], strict=True)]
-
-
-def _rows_from_csv(text: str) -> list[tuple[int, dict[str, Any]]]:
-    reader = csv.DictReader(io.StringIO(text))
-    rows = []
-    for record in reader:
-        row: dict[str, Any] = {k: (v or "").strip() for k, v in record.items() if k}
-        row["title"] = {lang: row.pop(f"title_{lang}") for lang in SUPPORTED_LANGUAGES if row.get(f"title_{lang}")}
-        row["description"] = {
-            lang: row.pop(f"description_{lang}") for lang in SUPPORTED_LANGUAGES if row.get(f"description_{lang}")
-        }
-        row["venue"] = {
-            "name": row.pop("venue_name", ""),
-            "address": row.pop("venue_address", ""),
-            "latitude": row.pop("latitude", "") or None,
-            "longitude": row.pop("longitude", "") or None,
-            "access": row.pop("access", ""),
-        }
-        for listed in ("languages", "neighbourhoods"):
-            row[listed] = [part for part in re.split(r"[;, ]+", row.get(listed, "")) if part]
-        rows.append((reader.line_num, row))
-    return rows
-
-
-def read_file(path: Path) -> list[tuple[int, dict[str, Any]]]:
-    text = path.read_text(encoding="utf-8")
-    if path.suffix.lower() == ".csv":
-        return _rows_from_csv(text)
-    return _rows_from_yaml(text, path.name)
-
-
-def _validate(line: int, row: dict[str, Any], name: str, neighbourhoods: set[str]) -> tuple[dict[str, Any], list[str]]:
-    """Turn one row into column values, with every mistake pointing at its line."""
-    where = f"{name}:{line}"
-    errors: list[str] = []
-    key = str(row.get("key", ""))
-    if not KEY_PATTERN.match(key):
-        errors.append(f"{where}: key {key!r} must be 1-40 characters of a-z, 0-9 and '-'")
-    kind = str(row.get("kind", "info"))
-    if kind not in KINDS:
-        errors.append(f"{where}: kind {kind!r} must be one of {', '.join(KINDS)}")
-    title = row.get("title") or {}
-    if isinstance(title, str):
-        title = {"fr": title}
-    if not isinstance(title, dict) or not title.get("fr"):
-        errors.append(f"{where}: needs a French title (title: {{fr: ...}})")
-        title = {}
-    description = row.get("description") or {}
-    if isinstance(description, str):
-        description = {"fr": description}
-    starts = _local(row.get("starts"), f"{where}: starts", errors)
-    ends = _local(row.get("ends"), f"{where}: ends", errors)
-    if starts and ends and ends <= starts:
-        errors.append(f"{where}: ends before it starts")
-    venue = row.get("venue") or {}
-    online = str(row.get("online") or "") or None
-    if not venue.get("address") and not online:
-        errors.append(f"{where}: needs a venue address or an online link")
-    coordinates: list[float | None] = []
-    for axis, limit in (("latitude", 90), ("longitude", 180)):
-        raw = venue.get(axis)
-        try:
-            value = None if raw in (None, "") else float(raw)
-        except (TypeError, ValueError):
-            errors.append(f"{where}: {axis} {raw!r} is not a number")
-            value = None
-        if value is not None and abs(value) > limit:
-            errors.append(f"{where}: {axis} {value} is out of range")
-        coordinates.append(value)
-    try:
-        capacity = int(row.get("capacity", 0))
-    except (TypeError, ValueError):
-        capacity = 0
-    if capacity < 1 or capacity > 1000:
-        errors.append(f"{where}: capacity must be a number of seats from 1 to 1000")
-    languages = [str(x) for x in row.get("languages") or ["fr"]]
-    unknown = [x for x in languages if x not in SUPPORTED_LANGUAGES]
-    if unknown:
-        errors.append(f"{where}: unknown languages {unknown}")
-    places = [str(x) for x in row.get("neighbourhoods") or []]
-    strangers = [x for x in places if x not in neighbourhoods]
-    if strangers:
-        errors.append(f"{where}: unknown neighbourhoods {strangers} (see knowledge/territory.yml)")
-    values = {
-        "key": key,
-        "kind": kind,
-        "title": {k: str(v) for k, v in title.items()},
-        "description": {k: str(v) for k, v in description.items()},
-        "starts_at": starts,
-        "ends_at": ends,
-        "venue_name": venue.get("name") or None,
-        "venue_address": venue.get("address") or None,
-        "latitude": coordinates[0] if len(coordinates) > 0 else None,
-        "longitude": coordinates[1] if len(coordinates) > 1 else None,
-        "access_note": venue.get("access") or None,
-        "online_url": online,
-        "capacity": capacity,
-        "languages": languages,
-        "neighbourhoods": places,
-    }
-    return values, errors
-
-
-async def import_rows(
-    session: AsyncSession, rows: list[tuple[int, dict[str, Any]]], name: str, neighbourhoods: set[str], now: datetime
-) -> ImportReport:
-    """Create or update sessions by key (idempotent); nothing is written if any row is wrong."""
-    report = ImportReport()
-    checked = []
-    seen: set[str] = set()
-    for line, row in rows:
-        values, errors = _validate(line, row, name, neighbourhoods)
-        if values["key"] in seen:
-            errors.append(f"{name}:{line}: key {values['key']!r} appears twice")
-        seen.add(values["key"])
-        report.errors.extend(errors)
-        checked.append((line, values))
-    if report.errors:
-        return report
-    for line, values in checked:
-        existing = (
-            await session.execute(select(InfoSession).where(InfoSession.key == values["key"]))
-        ).scalar_one_or_none()
-        if existing is None:
-            session.add(InfoSession(**values, seats_taken=0, status="scheduled", updated_at=now))
-            report.created += 1
-            continue
-        if values["capacity"] < existing.seats_taken:
-            report.errors.append(
-                f"{name}:{line}: {existing.seats_taken} people already have a seat; capacity cannot go below that"
-            )
-            continue
-        if existing.starts_at != values["starts_at"] or existing.ends_at != values["ends_at"]:
-            report.moved.append(existing.key)
-        for column, value in values.items():
-            setattr(existing, column, value)
-        existing.updated_at = now
-        report.updated += 1
-    await session.flush()
-    return report
 
 
 async def get(session: AsyncSession, key: str) -> InfoSession | None:
@@ -391,3 +207,31 @@ async def cancel_session(session: AsyncSession, info: InfoSession, now: datetime
     )
     await session.flush()
     return affected
+
+
+async def fill_rates(
+    session: AsyncSession,
+    *,
+    starting_after: datetime | None = None,
+    ending_after: datetime | None = None,
+    scheduled_only: bool = False,
+    limit: int | None = None,
+) -> list[tuple[InfoSession, int]]:
+    """Sessions in date order, each with how many people wait for a seat (seats taken are on the row)."""
+    waiting = (
+        select(Booking.session_id, func.count(Booking.id).label("n"))
+        .where(Booking.status == WAITLISTED)
+        .group_by(Booking.session_id)
+        .subquery()
+    )
+    query = select(InfoSession, func.coalesce(waiting.c.n, 0)).outerjoin(
+        waiting, waiting.c.session_id == InfoSession.id
+    )
+    if starting_after is not None:
+        query = query.where(InfoSession.starts_at > starting_after)
+    if ending_after is not None:
+        query = query.where(InfoSession.ends_at > ending_after)
+    if scheduled_only:
+        query = query.where(InfoSession.status == "scheduled")
+    query = query.order_by(InfoSession.starts_at).limit(limit)
+    return [(info, int(queued)) for info, queued in (await session.execute(query)).all()]
