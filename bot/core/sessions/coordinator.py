@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import outbox
+from bot.core.callbacks import standing
 from bot.core.context import Handler, Turn
 from bot.core.messages import Button, Inbound, Outbound, Reply
 from bot.core.sessions import service as sessions
@@ -125,5 +126,5 @@ class CoordinatorFlow:
         t = self.flow.texts_for(resident)
         text = t("👋 On ne vous a pas vu à la réunion du {when}. Pas de souci !", when=self.flow.when(info, t))
         text += "\n" + t("Voulez-vous venir à une autre date ?")
-        buttons = ((Button(t("📅 Voir les autres dates"), "x:m.sessions"),),)
+        buttons = ((Button(t("📅 Voir les autres dates"), standing("m.sessions")),),)
         await outbox.enqueue(session, resident, Outbound(text, buttons), "noshow", now, booking_id=booking.id)

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import outbox
+from bot.core.callbacks import standing
 from bot.core.messages import Button, Outbound
 from bot.core.sessions import importing
 from bot.core.sessions import service as sessions
@@ -42,8 +43,8 @@ class Notices(Cards):
             )
         )
         buttons = (
-            (Button(t("✅ Oui, je viens"), f"x:ss.y.{booking.token}"),),
-            (Button(t("❌ Non merci"), f"x:ss.n.{booking.token}"),),
+            (Button(t("✅ Oui, je viens"), standing(f"ss.y.{booking.token}")),),
+            (Button(t("❌ Non merci"), standing(f"ss.n.{booking.token}")),),
         )
         await outbox.enqueue(session, resident, Outbound(text, buttons), "offer", now, booking_id=booking.id)
 
@@ -63,7 +64,7 @@ class Notices(Cards):
             if due <= now:
                 continue
             text = "\n".join(self.card(info, t, heading))
-            buttons = ((Button(t("❌ Je ne peux pas venir"), f"x:ss.c.{booking.token}"),),)
+            buttons = ((Button(t("❌ Je ne peux pas venir"), standing(f"ss.c.{booking.token}")),),)
             await outbox.enqueue(
                 session,
                 resident,
@@ -78,7 +79,10 @@ class Notices(Cards):
         question = t("👋 Comment s'est passée la réunion « {title} » ?", title=self.title(info, t.lang))
         question += "\n" + t("Est-ce qu'elle vous a aidé ?")
         rating = (
-            (Button(t("👍 Oui"), f"x:ss.fy.{booking.token}"), Button(t("👎 Pas vraiment"), f"x:ss.fn.{booking.token}")),
+            (
+                Button(t("👍 Oui"), standing(f"ss.fy.{booking.token}")),
+                Button(t("👎 Pas vraiment"), standing(f"ss.fn.{booking.token}")),
+            ),
         )
         after = info.ends_at + timedelta(hours=1)
         await outbox.enqueue(
@@ -106,7 +110,7 @@ class Notices(Cards):
                 when=self.when(info, t),
                 title=self.title(info, t.lang),
             )
-            buttons = ((Button(t("📅 Voir les autres dates"), "x:m.sessions"),),)
+            buttons = ((Button(t("📅 Voir les autres dates"), standing("m.sessions")),),)
             await outbox.enqueue(session, resident, Outbound(text, buttons), "cancelled", now, booking_id=booking.id)
         return len(affected)
 
@@ -118,7 +122,7 @@ class Notices(Cards):
             await self.schedule_reminders(session, resident, booking, info, now)
             t = self.texts_for(resident)
             text = "\n".join(self.card(info, t, t("📆 <b>Nouvel horaire</b>")))
-            buttons = ((Button(t("❌ Je ne peux pas venir"), f"x:ss.c.{booking.token}"),),)
+            buttons = ((Button(t("❌ Je ne peux pas venir"), standing(f"ss.c.{booking.token}")),),)
             await outbox.enqueue(session, resident, Outbound(text, buttons), "moved", now, booking_id=booking.id)
 
     async def release_all(self, session: AsyncSession, resident: Resident, now: datetime) -> None:
