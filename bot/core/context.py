@@ -17,6 +17,13 @@ from bot.core.texts import Texts
 from bot.db.models import Resident
 from bot.i18n import Catalogs
 
+STEP_MENU = "menu"  # the resident's step when no flow is open
+
+
+def menu_row(t: Texts) -> tuple[Button, ...]:
+    """The way back to the menu that every screen offers."""
+    return (Button(t("⬅️ Menu"), "menu"),)
+
 
 @dataclass(frozen=True)
 class Core:

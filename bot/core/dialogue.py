@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import callbacks, residents
 from bot.core.contact import contact_block
-from bot.core.context import Command, Core, Handler, Turn
+from bot.core.context import STEP_MENU, Command, Core, Handler, Turn
 from bot.core.handover import recent
 from bot.core.handover.flags import flag
 from bot.core.handover.flow import HandoverFlow
@@ -28,7 +28,7 @@ from bot.core.screening.runs import STEP as STEP_SCREENING
 from bot.core.sessions.coordinator import CoordinatorFlow
 from bot.core.sessions.flow import SessionsFlow
 from bot.core.texts import N_, Texts
-from bot.core.welcome.flow import STEP_MENU, WelcomeFlow
+from bot.core.welcome.flow import WelcomeFlow
 from bot.i18n import supported
 
 log = logging.getLogger(__name__)
@@ -138,21 +138,19 @@ class Dialogue:
         """Run the handler that owns `action`: its exact name, else its longest "prefix." route.
 
         `only` limits the routes that may answer (standing buttons reach only booking answers)."""
-        end = len(action) + 1
-        while end > 0:
-            route = action if end > len(action) else action[: end + 1]
+        prefixes = (action[: end + 1] for end in range(len(action) - 2, 0, -1) if action[end] == ".")
+        for route in (action, *prefixes):
             handler = self.routes.get(route)
             if handler is not None and (only is None or route in only):
                 return await handler(turn, action[len(route) :])
-            end = action.rfind(".", 0, min(end, len(action)))
         return False
 
     # -- entry points --------------------------------------------------------------------------
 
     async def _command(self, turn: Turn) -> None:
         command = self.commands.get(turn.inbound.command)
-        if turn.inbound.command == "start" or (command is not None and not turn.created):
-            await self.commands[turn.inbound.command](turn)
+        if command is not None and (turn.inbound.command == "start" or not turn.created):
+            await command(turn)
         elif turn.created:
             self.welcome.greet(turn)
         else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
@@ -94,7 +94,7 @@ class Envelope:
 
     @classmethod
     def from_payload(cls, data: dict[str, Any]) -> Envelope:
-        known = {name: data[name] for name in vars(cls()) if name in data}
+        known = {f.name: data[f.name] for f in fields(cls) if f.name in data}
         if known.get("copy_of"):
             known["copy_of"] = (str(known["copy_of"][0]), str(known["copy_of"][1]))
         return cls(**known)

@@ -15,10 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import outbox
-from bot.core.context import Turn
+from bot.core.context import Turn, menu_row
 from bot.core.handover import recent
 from bot.core.handover import service as handovers
-from bot.core.messages import Button, Envelope, Inbound, Kind, Outbound
+from bot.core.messages import Envelope, Inbound, Kind, Outbound
 from bot.core.screening import runs as screening_runs
 from bot.core.screening.model import Screening
 from bot.core.screening.runs import STEP as SCREENING
@@ -57,7 +57,7 @@ class HandoverFlow:
             message = Outbound(f"🔔 {Texts.escape(resident.first_name or 'La personne')} redemande quelqu'un.")
         self._to_topic(session, resident, handover, message, "handover_card", now)
         reply.messages.append(
-            Outbound(handovers.expected_reply(self.territory, t, now), ((Button(t("⬅️ Menu"), "menu"),),))
+            Outbound(handovers.expected_reply(self.territory, t, now), (menu_row(t),))
         )
 
     async def relay_in(self, turn: Turn) -> bool:

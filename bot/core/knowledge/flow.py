@@ -14,7 +14,7 @@ from datetime import date, datetime
 
 from babel.dates import format_date
 
-from bot.core.context import Handler, Turn
+from bot.core.context import Handler, Turn, menu_row
 from bot.core.knowledge import gaps
 from bot.core.knowledge.answers import Answers
 from bot.core.knowledge.content import Entry, fill
@@ -105,7 +105,7 @@ class FaqFlow:
             for topic in POPULAR
             if topic in self.answers.entries
         ]
-        reply.messages.append(Outbound(text, (*rows, self._menu(t)), replace=True))
+        reply.messages.append(Outbound(text, (*rows, menu_row(t)), replace=True))
 
     async def question(self, turn: Turn, text: str) -> str:
         """Free text outside another flow; returns what the bot made of it, in French, for a counsellor."""
@@ -167,7 +167,7 @@ class FaqFlow:
         rows.append((Button(t("🙋 Parler à un conseiller"), "m.human"),))
         if offer:
             rows.append(self._switch(t, offer))
-        rows.append(self._menu(t))
+        rows.append(menu_row(t))
         reply.messages.append(Outbound("\n".join(lines), tuple(rows)))
         if result.outcome == "unsure":
             return "pas sûr : " + ", ".join(self._french_title(m.topic) for m in result.topics[:3])
@@ -190,7 +190,7 @@ class FaqFlow:
                 self.contact(t, turn.now),
             )
         )
-        help_rows = ((Button(t("🙋 Parler à un conseiller"), "m.human"),), self._menu(t))
+        help_rows = ((Button(t("🙋 Parler à un conseiller"), "m.human"),), menu_row(t))
         turn.reply.messages.append(Outbound(text, help_rows))
         return True
 
@@ -211,7 +211,7 @@ class FaqFlow:
         if more and entry.details.get(lang):
             text = f"📖 <b>{t.escape(entry.title.get(lang, entry.id))}</b>\n\n" + self._body(entry.details[lang], lang)
             related = tuple((button,) for button in self._related_row(entry, t, token))
-            turn.reply.messages.append(Outbound(text, (*related, self._menu(t))))
+            turn.reply.messages.append(Outbound(text, (*related, menu_row(t))))
             return True
         self._answer(entry, t, turn.reply, token, None)
         return True
@@ -234,7 +234,7 @@ class FaqFlow:
             rows.append((Button(t("👍 Oui"), f"k.up.{token}"), Button(t("👎 Non"), f"k.dn.{token}")))
         if offer:
             rows.append(self._switch(t, offer))
-        rows.append(self._menu(t))
+        rows.append(menu_row(t))
         reply.messages.append(Outbound(text, tuple(rows)))
 
     def _body(self, text: str, lang: str) -> str:
@@ -265,6 +265,3 @@ class FaqFlow:
     def _switch(self, t: Texts, lang: str) -> tuple[Button, ...]:
         return (Button(t("🌍 Continuer en {language}", language=LANGUAGE_NAMES[lang]), f"lang.{lang}"),)
 
-    @staticmethod
-    def _menu(t: Texts) -> tuple[Button, ...]:
-        return (Button(t("⬅️ Menu"), "menu"),)

@@ -5,7 +5,7 @@ handover all ask it in the same words before they keep anything about a person."
 
 from __future__ import annotations
 
-from bot.core.context import Turn
+from bot.core.context import Turn, menu_row
 from bot.core.messages import Button
 from bot.core.texts import Texts
 
@@ -53,14 +53,10 @@ def declined_text(t: Texts) -> str:
     )
 
 
-def back_row(t: Texts) -> tuple[Button, ...]:
-    return (Button(t("⬅️ Menu"), "menu"),)
-
-
 def ask_first(turn: Turn, why: str, then: str, retention_days: int, **data: object) -> None:
     """Ask for consent before a flow keeps anything; `then` is the action to carry on with once given."""
     t = turn.t
     turn.resident.step_data = {"then": then, **data}
     text = why + "\n\n" + consent_text(t, retention_days)
-    buttons = ((Button(t("✅ Oui, d'accord"), AGREE),), back_row(t))
+    buttons = ((Button(t("✅ Oui, d'accord"), AGREE),), menu_row(t))
     turn.say(text, buttons, replace=turn.resident.step != STEP_CONSENT)

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from bot.core.context import Core, Handler, Turn
+from bot.core.context import STEP_MENU, Core, Handler, Turn, menu_row
 from bot.core.handover import recent
 from bot.core.messages import Button
 from bot.core.privacy import service as privacy
-from bot.core.privacy.consent import STEP_CONSENT, back_row, consent_buttons, consent_text
+from bot.core.privacy.consent import STEP_CONSENT, consent_buttons, consent_text
 from bot.core.screening import runs as screening_runs
 from bot.core.sessions import service as sessions
 from bot.i18n import LANGUAGE_NAMES, format_day
 
 STEP_ERASE = "erase"
-STEP_MENU = "menu"
 
 
 class PrivacyFlow:
@@ -69,7 +68,7 @@ class PrivacyFlow:
             rows.append((Button(t("🚫 Retirer mon accord"), "data.withdraw"),))
         else:
             rows.append((Button(t("✅ Donner mon accord"), "data.agree"),))
-        rows.append(back_row(t))
+        rows.append(menu_row(t))
         turn.say("\n".join(lines), tuple(rows), replace=True)
         return True
 
@@ -104,7 +103,7 @@ class PrivacyFlow:
         resident.step = STEP_MENU
         text = t("🚫 C'est fait : votre accord est retiré et j'ai effacé votre prénom et d'où vous venez.")
         text += "\n" + t("Vos réponses au questionnaire sont effacées aussi.")
-        turn.say(text, (back_row(t),), replace=True)
+        turn.say(text, (menu_row(t),), replace=True)
         return True
 
     async def _erase(self, turn: Turn, _: str) -> bool:
@@ -128,7 +127,7 @@ class PrivacyFlow:
 
     def _back_to_data(self, turn: Turn, text: str) -> None:
         t = turn.t
-        turn.say(text, ((Button(t("🔒 Mes données"), "data"),), back_row(t)), replace=True)
+        turn.say(text, ((Button(t("🔒 Mes données"), "data"),), menu_row(t)), replace=True)
 
     def _source_name(self, turn: Turn, source: str | None) -> str:
         if not source:

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.context import Handler, Turn
+from bot.core.context import STEP_MENU, Handler, Turn, menu_row
 from bot.core.messages import Button, Outbound
 from bot.core.normalise import plain_words
 from bot.core.privacy import service as privacy
@@ -76,7 +76,7 @@ class ScreeningFlow:
             buttons = (
                 (Button(t("▶️ Continuer"), "s.go"),),
                 (Button(t("🔄 Recommencer"), "s.new"),),
-                (Button(t("⬅️ Menu"), "menu"),),
+                menu_row(t),
             )
             reply.messages.append(Outbound(text, buttons, replace=True))
             return
@@ -150,7 +150,7 @@ class ScreeningFlow:
         run = await self._current_run(session, resident)
         question = self.screening.question(str(resident.step_data.get("q", "")))
         if run is None or question is None:
-            resident.step = "menu"
+            resident.step = STEP_MENU
             resident.step_data = {}
             return False
         if question.free is not None:
@@ -228,7 +228,7 @@ class ScreeningFlow:
         relevant = self.screening.relevant(given)
         outcome = self.screening.outcome(relevant)
         screening_runs.finish(run, relevant, outcome, now)
-        resident.step = "menu"
+        resident.step = STEP_MENU
         resident.step_data = {}
         if replace:
             reply.messages.append(Outbound(t("✅ Merci, c'est fini !"), replace=True))
@@ -258,5 +258,5 @@ def summary(resident: Resident, outcome: Outcome, parked: list[str], t: Texts) -
             label, action = ACTION_BUTTONS[step.action]
             rows.append((Button(t(label), action),))
     rows.append((Button(t("🔄 Refaire le questionnaire"), "s.new"),))
-    rows.append((Button(t("⬅️ Menu"), "menu"),))
+    rows.append(menu_row(t))
     return Outbound(body, tuple(rows))

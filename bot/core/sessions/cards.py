@@ -9,6 +9,7 @@ from datetime import datetime
 
 from babel.dates import format_date
 
+from bot.core.context import menu_row
 from bot.core.messages import Button, Outbound, Venue
 from bot.core.sessions.ics import ics
 from bot.core.territory import Territory
@@ -81,6 +82,6 @@ class Cards:
             )
         location = ", ".join(p for p in (info.venue_name, info.venue_address or info.online_url) if p)
         document = ics(info.key, self.title(info, t.lang), info.starts_at, info.ends_at, location, now)
-        buttons = ((Button(t("🎫 Mes réservations"), "ss.mine"),), (Button(t("⬅️ Menu"), "menu"),))
+        buttons = ((Button(t("🎫 Mes réservations"), "ss.mine"),), menu_row(t))
         return Outbound("\n".join(lines), buttons, venue=venue, document=document)
 

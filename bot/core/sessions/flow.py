@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import outbox
-from bot.core.context import Handler, Turn
+from bot.core.context import Handler, Turn, menu_row
 from bot.core.messages import Button, Outbound
 from bot.core.privacy import service as privacy
 from bot.core.sessions import service as sessions
@@ -108,7 +108,7 @@ class SessionsFlow(Cards):
             if nav:
                 rows.append(tuple(nav))
         rows.append((Button(t("🎫 Mes réservations"), "ss.mine"),))
-        rows.append((Button(t("⬅️ Menu"), "menu"),))
+        rows.append(menu_row(t))
         reply.messages.append(Outbound(text, tuple(rows), replace=True))
 
     async def book(self, turn: Turn, key: str) -> None:
@@ -121,7 +121,7 @@ class SessionsFlow(Cards):
         if not privacy.has_consent(resident):
             resident.step_data = {"then": "sessions"}
             text = t("🔒 Pour garder votre réservation, j'ai besoin de votre accord.")
-            buttons = ((Button(t("✅ Oui, d'accord"), "ok"),), (Button(t("⬅️ Menu"), "menu"),))
+            buttons = ((Button(t("✅ Oui, d'accord"), "ok"),), menu_row(t))
             reply.messages.append(Outbound(text, buttons, replace=True))
             return
         result = await sessions.book(session, resident, info, now)
@@ -143,7 +143,7 @@ class SessionsFlow(Cards):
                 "Si une place se libère, je vous préviens ici.",
                 position=result.position,
             )
-            buttons = ((Button(t("🎫 Mes réservations"), "ss.mine"),), (Button(t("⬅️ Menu"), "menu"),))
+            buttons = ((Button(t("🎫 Mes réservations"), "ss.mine"),), menu_row(t))
             reply.messages.append(Outbound(text, buttons))
 
     async def mine(self, turn: Turn) -> None:
@@ -162,7 +162,7 @@ class SessionsFlow(Cards):
                 rows.append((Button(t("❌ Annuler : {day}", day=self.short(info, t.lang)), f"ss.c.{booking.token}"),))
             text = "\n\n".join(blocks)
         rows.append((Button(t("📅 Réunions d'information"), "m.sessions"),))
-        rows.append((Button(t("⬅️ Menu"), "menu"),))
+        rows.append(menu_row(t))
         reply.messages.append(Outbound(text, tuple(rows), replace=True))
 
     async def status(self, session: AsyncSession, booking: Booking, t: Texts) -> str:
@@ -201,7 +201,7 @@ class SessionsFlow(Cards):
         if promoted is not None:
             await self.notices.offer(session, promoted, info, now)
         text = t("✅ C'est annulé. Merci de nous avoir prévenus : la place ira à quelqu'un d'autre.")
-        buttons = ((Button(t("📅 Réunions d'information"), "m.sessions"),), (Button(t("⬅️ Menu"), "menu"),))
+        buttons = ((Button(t("📅 Réunions d'information"), "m.sessions"),), menu_row(t))
         reply.messages.append(Outbound(text, buttons, replace=True))
         return True
 
@@ -239,7 +239,7 @@ class SessionsFlow(Cards):
         buttons = (
             (Button(t("🧭 Où en est mon projet ?"), "m.screen"),),
             (Button(t("🙋 Parler à un conseiller"), "m.human"),),
-            (Button(t("⬅️ Menu"), "menu"),),
+            menu_row(t),
         )
         reply.messages.append(Outbound(text, buttons, replace=True))
         return True

@@ -5,23 +5,19 @@ Every screen here offers a way back to the menu; the menu waits for consent to b
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import replace
-from types import MappingProxyType
 
 from bot.config import SUPPORTED_LANGUAGES
 from bot.core.contact import contact_block
-from bot.core.context import Command, Core, Handler, Turn
+from bot.core.context import STEP_MENU, Command, Core, Handler, Turn, menu_row
 from bot.core.messages import Button
-from bot.core.privacy.consent import STEP_CONSENT, back_row, consent_buttons, consent_text
+from bot.core.privacy.consent import STEP_CONSENT, consent_buttons, consent_text
 from bot.core.texts import N_, Texts
 from bot.i18n import LANGUAGE_NAMES
 
-STEP_MENU = "menu"
-
-# Menu entries whose feature is not set up here: what to say meanwhile.
+# The counsellor buttons when the handover is not set up here: what to say meanwhile.
 HUMAN_SOON = N_("🙋 Bientôt, vous pourrez écrire ici à un conseiller.")
-UPCOMING: Mapping[str, str] = MappingProxyType({"m.human": HUMAN_SOON, "m.human.s": HUMAN_SOON})
+UPCOMING = ("m.human", "m.human.s")
 
 
 class WelcomeFlow:
@@ -110,7 +106,7 @@ class WelcomeFlow:
                 contact_block(self.core.territory, t, turn.now),
             )
         )
-        turn.say(text, (back_row(t),))
+        turn.say(text, (menu_row(t),))
 
     def media_text(self, turn: Turn) -> str:
         """A kind answer to what the bot cannot read yet: a voice note, a photo, a file, a sticker."""
@@ -145,9 +141,8 @@ class WelcomeFlow:
 
     async def _upcoming(self, turn: Turn, _: str) -> bool:
         t = turn.t
-        action = "m.human"
-        text = t(UPCOMING[action]) + "\n\n" + t("En attendant, une personne peut vous aider :")
+        text = t(HUMAN_SOON) + "\n\n" + t("En attendant, une personne peut vous aider :")
         text += "\n\n" + contact_block(self.core.territory, t, turn.now)
-        turn.say(text, (back_row(t),), replace=True)
+        turn.say(text, (menu_row(t),), replace=True)
         return True
 
