@@ -10,8 +10,9 @@ Both bots are real processes polling the Bot API stand-in of `tests/standin` (on
 whole run, the bots one after the other): Tremplin is `python -m bot run` of this checkout, the echo
 bot is the tiny python-telegram-bot Application at the end of this file, which does the least
 Telegram work the same two interactions need (a message with an inline keyboard; answering the
-press and editing the message). Nothing of the bot's code is imported, so this keeps working
-whatever the package looks like inside.
+press and editing the message). The processes are started as the end-to-end tests start the bot
+(`tests/botprocess.py`); nothing of `bot.core` is imported, so this keeps working whatever the
+package looks like inside.
 
 Before timing, the resident has agreed (consent button pressed), so `/menu` shows the menu; each
 repetition is `/menu`, then a press on its "🌍 Langue" button (the menu message is edited into the
@@ -37,9 +38,7 @@ import itertools
 import math
 import os
 import random
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -49,6 +48,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from tests.botprocess import BotProcess
 from tests.standin import CallRecord, StandIn
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -125,28 +125,19 @@ class Series:
 # --------------------------------------------------------------------------------------
 
 
-class BotRun:
-    """One bot process polling the stand-in; its output goes to a log file."""
+class BotRun(BotProcess):
+    """A bot process as the end-to-end tests start it, with this checkout first on its path, its
+    CPU time, and a wait for a line of its log."""
 
-    def __init__(self, api: StandIn, args: list[str], env: dict[str, str], workdir: Path, name: str) -> None:
-        self.api = api
-        self.log_path = workdir / f"{name}.log"
-        mark = api.call_count()
-        with self.log_path.open("wb") as log:
-            self.proc = subprocess.Popen(args, env=env, cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
-
-        def listening() -> bool:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"{name} exited with {self.proc.returncode}:\n{self.log()}")
-            return any(r.method == "getUpdates" for r in api.records(mark))
-
-        api.wait_until(listening, timeout=60)
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
+    def __init__(self, api: StandIn, command: list[str], database_url: str, workdir: Path) -> None:
+        super().__init__(api, database_url, workdir, command=command)
+        self.env["TREMPLIN_CACHE_DIR"] = os.environ.get("TREMPLIN_CACHE_DIR") or str(ROOT / "data" / "cache")
+        self.env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+        self.start(timeout=60)
 
     def cpu(self) -> float:
         """CPU seconds used so far by the process, all threads (Linux; NaN elsewhere)."""
+        assert self.proc is not None
         try:
             fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
@@ -155,6 +146,7 @@ class BotRun:
 
     def wait_for_log(self, needles: tuple[str, ...], timeout: float) -> str | None:
         """The first of `needles` found in the log, or None after `timeout`."""
+        assert self.proc is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             text = self.log()
@@ -165,33 +157,6 @@ class BotRun:
                 raise RuntimeError(f"the bot exited with {self.proc.returncode}:\n{text}")
             time.sleep(0.2)
         return None
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-
-
-def bot_env(api: StandIn, database_url: str, workdir: Path) -> dict[str, str]:
-    """The environment of `tests/botprocess.py`, with this checkout first on the path."""
-    cache = os.environ.get("TREMPLIN_CACHE_DIR") or str(ROOT / "data" / "cache")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_", "TREMPLIN_"))}
-    env.update(
-        {
-            "TELEGRAM_BOT_TOKEN": api.token,
-            "TELEGRAM_API_URL": api.api_root,
-            "DATABASE_URL": database_url,
-            "TREMPLIN_DATA_DIR": str(workdir / "data"),
-            "TREMPLIN_CACHE_DIR": cache,
-            "TREMPLIN_LOG_LEVEL": "INFO",
-            "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p),
-        }
-    )
-    return env
 
 
 # --------------------------------------------------------------------------------------
@@ -263,12 +228,11 @@ def drive(api: StandIn, run: BotRun, user_id: int, series: Series, warmup: int, 
 def tremplin(api: StandIn, series: Series, database_url: str, warmup: int, reps: int) -> None:
     with tempfile.TemporaryDirectory(prefix="tremplin-bench-") as tmp:
         workdir = Path(tmp)
-        env = bot_env(api, database_url, workdir)
-        run = BotRun(api, [sys.executable, "-m", "bot", "run"], env, workdir, "tremplin")
+        run = BotRun(api, [sys.executable, "-m", "bot", "run"], database_url, workdir)
         try:
             # The bot builds its FAQ on a worker thread at start; wait for it, so that it does not
             # compete for the CPU while timing (with the cache computed: about a second).
-            cache = Path(env["TREMPLIN_CACHE_DIR"])
+            cache = Path(run.env["TREMPLIN_CACHE_DIR"])
             cached = cache.is_dir() and any(cache.iterdir())
             if not cached:
                 print(f"  no FAQ cache in {cache}: the bot computes it first (a few minutes)...", flush=True)
@@ -297,8 +261,7 @@ def tremplin(api: StandIn, series: Series, database_url: str, warmup: int, reps:
 def echo(api: StandIn, series: Series, warmup: int, reps: int) -> None:
     with tempfile.TemporaryDirectory(prefix="tremplin-bench-echo-") as tmp:
         workdir = Path(tmp)
-        env = bot_env(api, "", workdir)
-        run = BotRun(api, [sys.executable, str(Path(__file__).resolve()), "--echo-bot"], env, workdir, "echo")
+        run = BotRun(api, [sys.executable, str(Path(__file__).resolve()), "--echo-bot"], "", workdir)
         try:
             user_id = random.randrange(10**9, 2 * 10**9)
             api.add_user(user_id, "Amina", language_code="fr")

@@ -25,10 +25,19 @@ FAQ_CACHE = PROJECT_ROOT / "data" / "cache"  # the FAQ's embeddings, computed on
 class BotProcess:
     """Start, kill and restart the bot the way an operator (or a crash) would."""
 
-    def __init__(self, api: StandIn, database_url: str, workdir: Path, *, webhook: bool = False) -> None:
+    def __init__(
+        self,
+        api: StandIn,
+        database_url: str,
+        workdir: Path,
+        *,
+        webhook: bool = False,
+        command: list[str] | None = None,
+    ) -> None:
         self.api = api
         self.workdir = workdir
         self.webhook = webhook
+        self.command = command or [sys.executable, "-m", "bot", "run"]  # another bot for a benchmark
         self.webhook_port = free_port() if webhook else 0
         self.secret = "s3cret-for-tests_only"
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_", "TREMPLIN_"))}
@@ -62,7 +71,7 @@ class BotProcess:
         """Start and wait until the bot is listening for updates (polling or webhook)."""
         self.starts += 1
         mark = self.api.call_count()
-        args = [sys.executable, "-m", "bot", "run"] + (["--webhook"] if self.webhook else [])
+        args = self.command + (["--webhook"] if self.webhook else [])
         with self.log_path.open("wb") as log:
             self.proc = subprocess.Popen(args, env=self.env, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT)
         ready = "setWebhook" if self.webhook else "getUpdates"
