@@ -49,12 +49,15 @@ def wait_topic(api: StandIn, name_start: str, timeout: float = 15.0) -> int:
 
 
 def asks_for_a_person(api: StandIn, user_id: int, name: str, lang: str, words: str) -> tuple[Resident, int]:
-    """A resident agrees to the bot keeping their data, asks for a person in their words; their topic."""
+    """A resident agrees to the bot keeping their data, asks for a person in their words; their topic,
+    once its card is there (a counsellor acts on the card, not on an empty topic)."""
     person = Resident(api, user_id, name, lang)
     person.start()
     person.press(person.buttons[0])  # ✅ agree, in their language
     person.send(words)
-    return person, wait_topic(api, f"{name} · ")
+    thread = wait_topic(api, f"{name} · ")
+    api.wait_until(lambda: any(f"Demande de {name}" in e.text for e in in_topic(api, thread)))
+    return person, thread
 
 
 def shown_now(api: StandIn, thread: int, message_id: int) -> str:
