@@ -131,7 +131,9 @@ class BotRun(BotProcess):
 
     def __init__(self, api: StandIn, command: list[str], database_url: str, workdir: Path) -> None:
         super().__init__(api, database_url, workdir, command=command)
-        self.env["TREMPLIN_CACHE_DIR"] = os.environ.get("TREMPLIN_CACHE_DIR") or str(ROOT / "data" / "cache")
+        # absolute: the bot runs in its own temporary directory
+        cache = os.environ.get("TREMPLIN_CACHE_DIR") or str(ROOT / "data" / "cache")
+        self.env["TREMPLIN_CACHE_DIR"] = str(Path(cache).resolve())
         self.env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
         self.start(timeout=60)
 
