@@ -185,3 +185,47 @@ async def test_numbers_and_latin_names_keep_their_order_in_arabic(person, clock)
     await amina.press(amina.buttons()[0][0])
     seen = await amina.send("واش غادي تشتا غدا فكليرمون؟")  # out of scope: the answer gives the phone number
     assert f"{FSI}04 65 71 00 00{PDI}" in seen[0].text
+
+
+# -- no counsellors' group: a phone number and opening hours, never a promise (issue 16, item 6d) ----
+
+NOBODY_HERE = ("une personne va vous répondre", "vous répondra ici", "Une personne le lira", "Une personne pourra")
+
+
+def promises_nobody(text: str) -> bool:
+    return not any(promise in text for promise in NOBODY_HERE)
+
+
+async def test_without_counsellors_talk_to_a_counsellor_gives_phone_and_hours(person):
+    ali = person("40")
+    await ali.send("/start")
+    await ali.press("✅ Oui, d'accord")
+    seen = await ali.press("🙋 Parler à un conseiller")
+    text = seen[0].text
+    assert "appelez-nous ou venez nous voir" in text and "📞 04 65 71 00 00" in text
+    assert "🗓️ Horaires : lun., mar. et jeu. 09:00 – 12:30 et 13:30 – 17:30" in text and promises_nobody(text)
+    help_text = (await ali.send("/help"))[0].text
+    assert "📞 04 65 71 00 00" in help_text and "🗓️ Horaires :" in help_text and promises_nobody(help_text)
+
+
+async def test_without_counsellors_asking_for_a_person_in_words_gives_the_phone(person, runtime):
+    amina = person("41", language_code="ar")
+    await amina.send("/start")
+    await amina.press(amina.buttons()[0][0])
+    seen = await amina.send("بغيت نهضر مع شي واحد")
+    assert "04 65 71 00 00" in seen[-1].text and "أوقات العمل" in seen[-1].text
+    assert [label for label, _ in amina.buttons()] == [french(runtime, "ar", "⬅️ Menu")]
+    sam = person("42")
+    await sam.send("/start")
+    await sam.press("✅ Oui, d'accord")
+    seen = await sam.send("je veux parler a quelqu'un")
+    assert "appelez-nous" in seen[-1].text and promises_nobody(seen[-1].text)
+
+
+async def test_without_counsellors_words_of_distress_still_get_the_emergency_numbers(person):
+    nour = person("43")
+    await nour.send("/start")
+    await nour.press("✅ Oui, d'accord")
+    seen = await nour.send("je n'ai plus envie de vivre")
+    assert "3114" in seen[0].text
+    assert "04 65 71 00 00" in seen[-1].text and promises_nobody(seen[-1].text)

@@ -244,3 +244,136 @@ async def test_back_outside_the_screening_explains_and_shows_the_menu(person):
     sam = await ready(person, "18")
     seen = await sam.send("/back")
     assert "rien à changer" in seen[0].text and seen[0].buttons
+
+
+# -- a conclusion that leads somewhere (issue 16, item 6) ------------------------------------------
+
+
+async def test_each_next_step_says_who_to_contact_with_phone_address_and_hours(person):
+    karim = await ready(person, "30", first_name="Karim")
+    await karim.press(OPEN)
+    summary = (await walk(karim, paths.QPV_JOBSEEKER_NO_MONEY))[-1].text
+    citeslab, funding, meeting = summary.split("\n\n")[1:4]
+    assert "👉 Qui contacter : <b>CitésLab" in citeslab and "🌐 http://www.citeslab.fr" in citeslab
+    assert "📞 Pour les joindre, appelez-nous : 04 65 71 00 00" in citeslab  # no number of their own here
+    assert "👉 Qui contacter : <b>Tremplin Clermont (démo)</b>" in funding
+    assert "📞 04 65 71 00 00" in funding and "📍 Maison du projet Saint-Jacques" in funding
+    assert "🗓️ Horaires : lun., mar. et jeu. 09:00 – 12:30 et 13:30 – 17:30 · mer. 13:30 – 19:00" in funding
+    assert "Tremplin Clermont (démo)" in meeting and "📍" not in meeting  # the details once, not twice
+    assert summary.count("Maison du projet") == 1
+
+
+async def test_a_partner_with_its_own_number_is_given_in_arabic(person):
+    amina = await ready(person, "31", language_code="ar")
+    await amina.press(OPEN)
+    summary = (await walk(amina, paths.URGENT_INCOME))[-1]
+    job_first = summary.text.split("\n\n")[1]
+    assert "France Travail" in job_first and "3949" in job_first and "اتصلوا بنا" not in job_first
+    assert "أوقات العمل: الاثنين والثلاثاء والخميس" in summary.text  # our hours, in Arabic, under another step
+    labels = [b.label for row in summary.buttons for b in row]
+    assert labels[0] == "❓ طرح سؤال"  # job_first: ask the bot about finding a job or an income
+
+
+async def test_the_summary_buttons_act_on_the_steps(person):
+    sofia = await ready(person, "32")
+    await sofia.press(OPEN)
+    summary = (await walk(sofia, paths.EMPLOYED_READY))[-1]
+    labels = [b.label for row in summary.buttons for b in row]
+    assert labels == ["🙋 Parler à un conseiller", "📅 Réunions d'information", "🔄 Refaire le questionnaire", "⬅️ Menu"]
+    seen = await sofia.press("📅 Réunions d'information")
+    assert "réunion" in seen[0].text
+    moussa = await ready(person, "33")
+    await moussa.press(OPEN)
+    summary = (await walk(moussa, paths.RESTAURANT_NEVER_COOKED))[-1]
+    assert summary.buttons[0][0].label == "❓ Poser une question"
+    seen = await moussa.press("❓ Poser une question")
+    assert "question" in seen[0].text.lower() and not seen[0].text.startswith("🧭")
+
+
+async def test_where_is_my_project_shows_the_last_result_until_starting_again(person, clock):
+    ali = await ready(person, "34")
+    await ali.press(OPEN)
+    await walk(ali, paths.TEEN)
+    await ali.send("/menu")
+    clock.now += timedelta(days=3)
+    seen = await ali.press(OPEN)
+    assert seen[0].replace and seen[0].text.startswith("🧭 <b>Votre résultat du mardi 24 novembre</b>")
+    assert "coopérative jeunesse" in seen[0].text and "👉 Qui contacter : <b>Mission Locale" in seen[0].text
+    assert "Question 1" not in seen[0].text
+    seen = await ali.press("🔄 Refaire le questionnaire")
+    assert "Question 1" in seen[0].text
+    await ali.send("/menu")  # nothing answered yet: the last result is still the one to show
+    seen = await ali.press(OPEN)
+    assert "Votre résultat du" in seen[0].text
+    await ali.press("🔄 Refaire le questionnaire")
+    await ali.press("💡 J'ai une idée")
+    await ali.send("/menu")  # half-way through the new one: that one is offered first
+    seen = await ali.press(OPEN)
+    assert "Vous aviez commencé le questionnaire" in seen[0].text
+
+
+async def test_without_a_finished_questionnaire_the_menu_starts_it(person):
+    nour = await ready(person, "35")
+    seen = await nour.press(OPEN)
+    assert "Question 1" in seen[0].text
+
+
+AGES = ["j'ai 24 ans", "24ans", "عمري 24", "3omri 24", "I am 24", "عمري ٢٤", "tengo 24 años"]
+
+
+@pytest.mark.parametrize("typed", AGES)
+async def test_an_age_typed_in_a_sentence_is_understood(person, runtime, typed):
+    lina = await ready(person, "36")
+    await lina.press(OPEN)
+    await walk(lina, paths.QPV_JOBSEEKER_NO_MONEY[:8])
+    seen = await lina.send(typed)
+    assert "Question 10" in seen[0].text
+    summary = (await walk(lina, paths.QPV_JOBSEEKER_NO_MONEY[9:]))[-1]
+    assert "Mission Locale" in summary.text  # 24: the help for the under-26 is proposed
+    async with runtime.sessions() as session:
+        age = await session.scalar(select(ScreeningAnswer.value).where(ScreeningAnswer.question == "age"))
+    assert age == "24"
+
+
+async def test_two_ages_or_none_are_asked_again(person):
+    yusuf = await ready(person, "37")
+    await yusuf.press(OPEN)
+    await walk(yusuf, paths.EMPLOYED_READY[:8])
+    for unclear in ("24 ou 25", "j'ai 3 enfants", "3omri"):
+        seen = await yusuf.send(unclear)
+        assert seen[0].text.startswith("⚠️ Je n'ai pas compris") and "Question 9" in seen[1].text
+
+
+async def test_without_counsellors_nobody_is_promised_and_the_phone_is_given(person):
+    amina = await ready(person, "38")
+    await amina.press(OPEN)
+    await walk(amina, paths.TEEN[:5])
+    seen = await amina.send("c'est payant ?")
+    assert "J'ai noté votre message" in seen[0].text and "personne" not in seen[0].text
+    summary = (await walk(amina, paths.TEEN[5:]))[-1]
+    assert "Une personne pourra" not in summary.text
+    assert "« c'est payant ? »" in summary.text and "appelez-nous : 04 65 71 00 00" in summary.text
+    assert "🗓️ Horaires :" in summary.text  # no step points to us here: our hours come with the number
+    assert summary.buttons[0][0].label == "❓ Poser une question"
+
+
+async def test_with_counsellors_a_typed_message_is_kept_for_a_person(runtime, settings, clock):
+    from bot.runtime import Runtime
+    from tests.conftest import Person
+
+    staffed = Runtime.build(
+        settings.model_copy(update={"counsellors_chat": "-100777"}), clock=clock, answers=runtime.core.answers
+    )
+    try:
+        amina = Person(staffed, "39")
+        await amina.send("/start")
+        await amina.press("✅ Oui, d'accord")
+        await amina.press(OPEN)
+        await walk(amina, paths.TEEN[:5])
+        seen = await amina.send("c'est payant ?")
+        assert "Une personne le lira" in seen[0].text
+        summary = (await walk(amina, paths.TEEN[5:]))[-1]
+        assert "Une personne pourra vous répondre" in summary.text
+        assert "🙋 Parler à un conseiller" in [b.label for row in summary.buttons for b in row]
+    finally:
+        await staffed.close()

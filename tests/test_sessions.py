@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from bot.config import PROJECT_ROOT, SUPPORTED_LANGUAGES
 from bot.core import outbox
 from bot.core.messages import Inbound, Kind, Reply
 from bot.core.privacy import service as privacy
@@ -368,3 +370,154 @@ async def test_erasing_everything_gives_the_seat_to_the_next_person(person, runt
     async with runtime.sessions() as session:
         info = await sessions.get(session, "info-dec-08")
     assert info.seats_taken == 2  # one for the second, one held for the third
+
+
+# -- sessions in the resident's language (issue 16, item 7) -----------------------------------------
+
+TRANSLATED = """\
+sessions:
+  - key: info-ar
+    title: {fr: "Êtes-vous prêt à entreprendre ?", ar: "هل أنتم مستعدون لبدء مشروع؟"}
+    description: {fr: "Réunion gratuite : les étapes et les aides.", ar: "اجتماع مجاني: الخطوات والمساعدات."}
+    starts: 2026-12-08 14:00
+    ends: 2026-12-08 16:00
+    venue:
+      name: "Maison du projet"
+      address: "12 boulevard Claude-Bernard"
+      access: {fr: "Accès en fauteuil roulant.", ar: "المكان مناسب للكراسي المتحركة."}
+    capacity: 5
+    languages: [fr, ar]
+"""
+
+
+async def test_title_description_and_access_are_in_the_residents_language(person, runtime):
+    await publish(runtime, TRANSLATED)
+    amina = await ready(person, "50", language_code="ar")
+    seen = await amina.press("📅 Réunions d'information")
+    assert "هل أنتم مستعدون لبدء مشروع؟" in seen[0].text and "entreprendre" not in seen[0].text
+    assert "🗣️ Français, العربية" in seen[0].text and "(الفرنسية والعربية)" in seen[0].text
+    confirmation = (await amina.press("✅"))[0].text
+    assert "اجتماع مجاني: الخطوات والمساعدات." in confirmation and "♿ المكان مناسب للكراسي المتحركة." in confirmation
+    assert "Réunion gratuite" not in confirmation and "fauteuil" not in confirmation
+    sofia = await ready(person, "51", language_code="es")  # no Spanish text: the French one
+    seen = await sofia.press("📅 Réunions d'information")
+    assert "Êtes-vous prêt à entreprendre ?" in seen[0].text and "(francés y árabe)" in seen[0].text
+    confirmation = (await sofia.press("✅"))[0].text
+    assert "Réunion gratuite : les étapes et les aides." in confirmation
+    assert "♿ Accès en fauteuil roulant." in confirmation
+
+
+async def test_languages_are_named_in_the_residents_language(person, runtime):
+    await publish(runtime, TRANSLATED)
+    sam = await ready(person, "52")
+    seen = await sam.press("📅 Réunions d'information")
+    assert "🗣️ Français, العربية (français et arabe)" in seen[0].text
+    olena = await ready(person, "53", language_code="uk")
+    seen = await olena.press("📅 Réunions d'information")
+    assert "🗣️ Français, العربية (французька і арабська)" in seen[0].text
+
+
+def test_csv_files_carry_translated_descriptions_and_access(tmp_path):
+    path = tmp_path / "sessions.csv"
+    path.write_text(
+        "key,title_fr,description_fr,description_ar,starts,ends,venue_address,access,access_ar,access_uk,capacity\n"
+        "info-1,Réunion,Gratuit,مجاني,2027-01-12 14:00,2027-01-12 16:00,1 rue X,Rampe,منحدر,Пандус,15\n",
+        encoding="utf-8",
+    )
+    [(_, row)] = importing.read_file(path)
+    assert row["description"] == {"fr": "Gratuit", "ar": "مجاني"}
+    assert row["access"] == {"fr": "Rampe", "ar": "منحدر", "uk": "Пандус"}
+
+
+async def test_a_translation_without_french_or_in_an_unknown_language_is_refused(runtime):
+    broken = TRANSLATED.replace('access: {fr: "Accès en fauteuil roulant.", ar:', "access: {xx: 'x', ar:")
+    report = await publish(runtime, broken)
+    assert any("access in unknown languages ['xx']" in e for e in report.errors)
+    assert any("access needs a French text too" in e for e in report.errors)
+    assert report.created == 0
+
+
+async def test_dates_can_be_days_after_the_import(runtime):
+    relative = SESSIONS.replace("2026-12-08 14:00", "+7d 14:00").replace("2026-12-08 16:00", "+7d 16:00")
+    report = await publish(runtime, relative)
+    assert report.errors == []
+    async with runtime.sessions() as session:
+        info = await sessions.get(session, "info-dec-08")
+    assert info.starts_at == datetime(2026, 12, 1, 13, 0, tzinfo=UTC)  # Tuesday 24 November + 7 days, 14:00 in Paris
+    assert info.ends_at == datetime(2026, 12, 1, 15, 0, tzinfo=UTC)
+    report = await publish(runtime, relative.replace("+7d 14:00", "+7d 25:00"))
+    assert any("starts: '+7d 25:00' is not a time of day" in e for e in report.errors)
+
+
+async def test_the_shipped_example_is_upcoming_and_in_seven_languages(person, runtime, clock):
+    example = (PROJECT_ROOT / "knowledge" / "sessions.example.yml").read_text(encoding="utf-8")
+    for day in (0, 400):  # today, and a year later: still dates to come
+        clock.now = datetime(2026, 11, 24, 10, 0, tzinfo=UTC) + timedelta(days=day)
+        report = await publish(runtime, example, "sessions.example.yml")
+        assert report.errors == [] and report.created + report.updated == 3
+        async with runtime.sessions() as session:
+            found = (await session.execute(select(InfoSession))).scalars().all()
+        assert all(clock.now < info.starts_at < clock.now + timedelta(days=30) for info in found)
+    for info in found:
+        for texts in (info.title, info.description, info.access or dict.fromkeys(SUPPORTED_LANGUAGES)):
+            assert set(texts) == set(SUPPORTED_LANGUAGES), info.key
+        assert info.languages
+    assert any(info.access for info in found)
+    olena = await ready(person, "54", language_code="uk")
+    seen = await olena.press("📅 Réunions d'information")
+    assert seen[0].text.count("Чи готові ви почати власну справу?") == 2 and "entreprendre" not in seen[0].text
+
+
+async def test_an_access_note_written_before_is_kept_as_the_french_one(database_url):
+    import sqlalchemy as sa
+
+    from bot.db.engine import make_engine
+    from bot.db.migrate import upgrade
+
+    engine = make_engine(database_url)
+    monday = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    info = sa.table(
+        "info_sessions",
+        *(sa.column(c) for c in ("key", "kind", "title", "description", "access_note", "capacity", "seats_taken")),
+        *(sa.column(c) for c in ("languages", "neighbourhoods", "status", "starts_at", "ends_at", "updated_at")),
+    )
+    try:
+        await upgrade(engine, "0007")
+        async with engine.begin() as conn:
+            await conn.execute(
+                sa.text(
+                    "INSERT INTO residents (channel, external_id, language, step, step_data, screen, created_at,"
+                    " last_seen_at) VALUES ('test', '1', 'fr', 'menu', '{}', 0, :at, :at)"
+                ).bindparams(sa.bindparam("at", monday, type_=sa.DateTime(timezone=True)))
+            )
+            await conn.execute(
+                info.insert().values(
+                    key="old",
+                    kind="info",
+                    title=sa.cast('{"fr": "Réunion"}', sa.JSON),
+                    description=sa.cast("{}", sa.JSON),
+                    access_note="Rampe à gauche",
+                    capacity=5,
+                    seats_taken=1,
+                    languages=sa.cast('["fr"]', sa.JSON),
+                    neighbourhoods=sa.cast("[]", sa.JSON),
+                    status="scheduled",
+                    starts_at=monday,
+                    ends_at=monday,
+                    updated_at=monday,
+                )
+            )
+            await conn.execute(
+                sa.text(
+                    "INSERT INTO bookings (session_id, resident_id, status, token, created_at, updated_at)"
+                    " SELECT s.id, r.id, 'booked', 'tok', s.updated_at, s.updated_at FROM info_sessions s, residents r"
+                )
+            )
+        await upgrade(engine)
+        async with engine.connect() as conn:
+            access = (await conn.execute(sa.text("SELECT access FROM info_sessions"))).scalar_one()
+            bookings = (await conn.execute(sa.text("SELECT count(*) FROM bookings"))).scalar_one()
+        assert (json.loads(access) if isinstance(access, str) else access) == {"fr": "Rampe à gauche"}
+        assert bookings == 1  # the column changed in place: nothing cascaded away
+    finally:
+        await engine.dispose()

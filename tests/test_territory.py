@@ -41,6 +41,8 @@ def test_next_opening_skips_nights_weekends_and_holidays():
         ("organisation: {name: X}\noffice_hours: {monday: ['09:00-12:00']}", "unknown days"),
         ("organisation: {name: X}\noffice_hours: {mon: ['12:00-09:00']}", "ends before it starts"),
         ("organisation: {name: X}\npublic_holidays: [{date: 'soon'}]", "public_holidays[0]"),
+        ("organisation: {name: X}\ncontacts: [{name: Y, steps: citeslab}]", "contacts[0].steps"),
+        ("organisation: {name: X}\ncontacts: [{name: Y, hours: {mon: ['9h-12h']}}]", "contacts[0].hours.mon"),
     ],
 )
 def test_mistakes_are_named(tmp_path: Path, content: str, message: str):
@@ -48,3 +50,17 @@ def test_mistakes_are_named(tmp_path: Path, content: str, message: str):
     path.write_text(content, encoding="utf-8")
     with pytest.raises(ContentError, match=message.replace("[", r"\[").replace("]", r"\]").replace("(", r"\(")):
         load_territory(path)
+
+
+def test_each_next_step_has_someone_to_contact():
+    from bot.core.screening.loader import load_screening
+
+    territory = load_territory(DEMO)
+    screening, problems = load_screening(PROJECT_ROOT / "dialogues" / "screening.yml")
+    assert problems == []
+    named = {step for contact in territory.contacts for step in contact.steps}
+    assert named <= set(screening.steps), f"territory.yml names unknown steps {sorted(named - set(screening.steps))}"
+    assert territory.contact_for("citeslab").name.startswith("CitésLab")
+    assert territory.contact_for("job_first").phone == "3949"
+    ours = territory.contact_for("funding")  # no partner named for it: the organisation itself
+    assert ours.name == territory.name and ours.phone == territory.phone and ours.hours[0]

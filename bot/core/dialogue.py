@@ -56,7 +56,7 @@ class Dialogue:
     def __init__(self, core: Core) -> None:
         self.core = core
         self.welcome = WelcomeFlow(core)
-        self.flow = ScreeningFlow(core.screening, core.catalogs) if core.screening is not None else None
+        self.flow = ScreeningFlow(core.screening, core) if core.screening is not None else None
         self.sessions = SessionsFlow(core.catalogs, core.territory)
         self.coordination = CoordinatorFlow(self.sessions)
         self.faq = (
@@ -266,12 +266,15 @@ class Dialogue:
         """Free text outside a flow is a question for the knowledge base, even before consent:
         the answers are public and the question is kept with no link to the person."""
         session, resident, text, now = turn.session, turn.resident, turn.inbound.text, turn.now
-        reason = flag(text, self.core.flags) if self.handover is not None else None
+        reason = flag(text, self.core.flags)
         if reason is not None:
             await recent.record(session, resident, text, FLAG_NOTES[reason], now)
             if reason == "distress":
                 turn.say(turn.t(URGENT_HELP))
-            await self._human(turn, reason)
+            if self.handover is not None:
+                await self._human(turn, reason)
+            else:  # no counsellor reads the chat here: who to call, and when
+                self.welcome.by_phone(turn)
             return
         if self.faq is None:
             self.welcome.menu(turn)

@@ -7,7 +7,7 @@ come from that file.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from bot.i18n import PARIS
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CODE_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 RANGE_PATTERN = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+STEP_PATTERN = re.compile(r"^[a-z0-9_]{1,16}$")  # a step id of dialogues/screening.yml
 
 
 class ContentError(Exception):
@@ -33,13 +34,20 @@ class Neighbourhood:
     place: str | None
 
 
+Hours = dict[int, tuple[tuple[time, time], ...]]  # weekday (0 = Monday) -> opening ranges, Paris time
+
+
 @dataclass(frozen=True)
 class Contact:
+    """Someone a resident can go to: a partner, or the organisation itself."""
+
     name: str
     role: str
     phone: str | None
     url: str | None
     address: str | None
+    hours: Hours = field(default_factory=dict)  # empty: not known
+    steps: tuple[str, ...] = ()  # the screening's next steps this partner is the one to contact for
 
 
 @dataclass(frozen=True)
@@ -51,9 +59,18 @@ class Territory:
     address: str | None
     website: str | None
     neighbourhoods: tuple[Neighbourhood, ...]
-    hours: dict[int, tuple[tuple[time, time], ...]]
+    hours: Hours
     closed_days: frozenset[date]
     contacts: tuple[Contact, ...]
+
+    @property
+    def office(self) -> Contact:
+        """The organisation as a contact: the one to go to when no partner is named."""
+        return Contact(self.name, "", self.phone, self.website, self.address, self.hours)
+
+    def contact_for(self, step: str) -> Contact:
+        """Who to contact for one of the screening's next steps: the partner named for it, else us."""
+        return next((c for c in self.contacts if step in c.steps), self.office)
 
     def neighbourhood(self, code: str) -> Neighbourhood | None:
         return next((n for n in self.neighbourhoods if n.code == code), None)
@@ -113,6 +130,33 @@ def _days(where: str, value: Any) -> set[date]:
     return days
 
 
+def _week(where: str, value: Any) -> Hours:
+    """ "mon: [09:00-12:30, 13:30-17:30]"... as ranges per weekday (0 = Monday)."""
+    week = value or {}
+    if not isinstance(week, dict):
+        raise ContentError(f"{where}: expected days (mon, tue...) with their ranges")
+    unknown = set(week) - set(WEEKDAYS)
+    if unknown:
+        raise ContentError(f"{where} has unknown days {sorted(unknown)} (use {', '.join(WEEKDAYS)})")
+    return {i: _ranges(f"{where}.{day}", week.get(day)) for i, day in enumerate(WEEKDAYS)}
+
+
+def _contact(where: str, raw: dict[str, Any]) -> Contact:
+    steps = raw.get("steps") or []
+    if not isinstance(steps, list) or not all(STEP_PATTERN.match(str(s)) for s in steps):
+        raise ContentError(f"{where}.steps: a list of next steps of dialogues/screening.yml, like [citeslab]")
+    hours = _week(f"{where}.hours", raw.get("hours")) if raw.get("hours") else {}
+    return Contact(
+        str(raw.get("name", "")),
+        str(raw.get("role", "")),
+        str(raw["phone"]) if raw.get("phone") else None,
+        raw.get("url"),
+        raw.get("address"),
+        {day: ranges for day, ranges in hours.items() if ranges},
+        tuple(str(s) for s in steps),
+    )
+
+
 def load_territory(path: Path) -> Territory:
     """Read and check the file, naming the place of any mistake."""
     try:
@@ -136,23 +180,13 @@ def load_territory(path: Path) -> Territory:
         neighbourhoods.append(Neighbourhood(code, str(item["name"]), item.get("qpv_code"), item.get("place")))
     if len({n.code for n in neighbourhoods}) != len(neighbourhoods):
         raise ContentError(f"{path}: two neighbourhoods share a code")
-    office = data.get("office_hours") or {}
-    unknown = set(office) - set(WEEKDAYS)
-    if unknown:
-        raise ContentError(f"{path}: office_hours has unknown days {sorted(unknown)} (use {', '.join(WEEKDAYS)})")
-    hours = {i: _ranges(f"{path}: office_hours.{day}", office.get(day)) for i, day in enumerate(WEEKDAYS)}
+    hours = _week(f"{path}: office_hours", data.get("office_hours"))
     closed = _days(f"{path}: public_holidays", data.get("public_holidays")) | _days(
         f"{path}: closures", data.get("closures")
     )
     contacts = tuple(
-        Contact(
-            str(c.get("name", "")),
-            str(c.get("role", "")),
-            str(c["phone"]) if c.get("phone") else None,
-            c.get("url"),
-            c.get("address"),
-        )
-        for c in data.get("contacts") or []
+        _contact(f"{path}: contacts[{i}]", c)
+        for i, c in enumerate(data.get("contacts") or [])
         if isinstance(c, dict) and c.get("name")
     )
     return Territory(

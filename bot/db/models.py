@@ -126,7 +126,7 @@ class InfoSession(Base):
     venue_address: Mapped[str | None] = mapped_column(String(300), default=None)
     latitude: Mapped[float | None] = mapped_column(default=None)
     longitude: Mapped[float | None] = mapped_column(default=None)
-    access_note: Mapped[str | None] = mapped_column(String(300), default=None)
+    access: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)  # language -> how to get in
     online_url: Mapped[str | None] = mapped_column(String(300), default=None)
     capacity: Mapped[int] = mapped_column(Integer)
     seats_taken: Mapped[int] = mapped_column(Integer, default=0)

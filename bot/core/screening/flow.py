@@ -10,27 +10,22 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.context import STEP_MENU, Handler, Turn, menu_row
+from bot.core.context import STEP_MENU, Core, Handler, Turn, menu_row
 from bot.core.messages import Button, Outbound
 from bot.core.normalise import plain_words
-from bot.core.privacy import service as privacy
 from bot.core.screening import runs as screening_runs
-from bot.core.screening.model import TYPED, Answers, Outcome, Question, Screening
+from bot.core.screening.model import TYPED, Answers, Question, Screening
 from bot.core.screening.runs import STEP
-from bot.core.texts import Texts
+from bot.core.screening.summary import Summary
 from bot.db.models import Resident, ScreeningRun
-from bot.i18n import Catalogs, format_day
-
-ACTION_BUTTONS = {
-    "sessions": ("📅 Réunions d'information", "m.sessions"),
-    "counsellor": ("🙋 Parler à un conseiller", "m.human.s"),  # the card says the questionnaire advised it
-}
+from bot.i18n import format_day
 
 
 class ScreeningFlow:
-    def __init__(self, screening: Screening, catalogs: Catalogs) -> None:
+    def __init__(self, screening: Screening, core: Core) -> None:
         self.screening = screening
-        self.catalogs = catalogs
+        self.catalogs = core.catalogs
+        self.summary = Summary(core.territory, counsellors=bool(core.counsellors))
 
     def routes(self, consented: Callable[[Turn, str, str], Awaitable[bool]]) -> dict[str, Handler]:
         """The questionnaire's buttons; `consented` asks for consent first when it is missing."""
@@ -65,7 +60,7 @@ class ScreeningFlow:
     # -- entry points called by the dialogue -------------------------------------------------
 
     async def open(self, turn: Turn) -> None:
-        """From the menu: resume an unfinished run, or start."""
+        """From the menu: resume an unfinished run, else show the last result, else start."""
         session, resident, t, reply = turn.session, turn.resident, turn.t, turn.reply
         run = await screening_runs.open_run(session, resident)
         if run is not None and await screening_runs.answers(session, run):
@@ -80,7 +75,19 @@ class ScreeningFlow:
             )
             reply.messages.append(Outbound(text, buttons, replace=True))
             return
-        await self.start(turn)
+        if not await self.last_result(turn):
+            await self.start(turn)
+
+    async def last_result(self, turn: Turn) -> bool:
+        """The summary of the last finished questionnaire, with a way to start again; False if none."""
+        finished = await screening_runs.last_result(turn.session, turn.resident)
+        if finished is None or finished.finished_at is None:
+            return False
+        t = turn.t
+        outcome = screening_runs.stored_outcome(self.screening, finished)
+        heading = t("🧭 <b>Votre résultat du {day}</b>", day=format_day(finished.finished_at, t.lang))
+        turn.reply.messages.append(self.summary.message(turn.resident, outcome, t, heading=heading, replace=True))
+        return True
 
     async def start(self, turn: Turn) -> None:
         session, resident, now = turn.session, turn.resident, turn.now
@@ -170,9 +177,11 @@ class ScreeningFlow:
             await self._ask(turn, run, replace=False)
             return True
         await screening_runs.park(session, resident, STEP, text, now)
-        reply.messages.append(
-            Outbound(t("📝 J'ai noté votre message. Une personne le lira. Finissons d'abord les questions 👇"))
-        )
+        if self.summary.counsellors:
+            noted = t("📝 J'ai noté votre message. Une personne le lira. Finissons d'abord les questions 👇")
+        else:
+            noted = t("📝 J'ai noté votre message : je vous le rappelle à la fin. Finissons d'abord les questions 👇")
+        reply.messages.append(Outbound(noted))
         given = await screening_runs.answers(session, run)
         await self._show(turn, run, question, given, replace=False)
         return True
@@ -233,30 +242,4 @@ class ScreeningFlow:
         if replace:
             reply.messages.append(Outbound(t("✅ Merci, c'est fini !"), replace=True))
         parked = await screening_runs.parked_since(session, resident, STEP, run.started_at)
-        reply.messages.append(summary(resident, outcome, parked, t))
-
-
-def summary(resident: Resident, outcome: Outcome, parked: list[str], t: Texts) -> Outbound:
-    """Encouraging, concrete, never a grade: 1-3 next steps."""
-    name = resident.first_name if privacy.has_consent(resident) else None
-    lines = [t("🧭 <b>Merci {name} !</b>", name=name) if name else t("🧭 <b>Merci !</b>")]
-    if outcome.alternative:
-        lines.append(t("Pour l'instant, voici ce qui peut vous aider le plus :"))
-    else:
-        lines.append(t("Voici ce que je vous propose :"))
-    body = "\n".join(lines) + "\n\n" + "\n\n".join(t(step.text) for step in outcome.steps)
-    if outcome.notes:
-        body += "\n\n" + "\n\n".join(t(note) for note in outcome.notes)
-    if parked:
-        quoted = " / ".join(f"« {text[:120]} »" for text in parked[:3])
-        body += "\n\n" + t(
-            "📝 Vous m'avez aussi écrit : {messages}. Une personne pourra vous répondre.", messages=quoted
-        )
-    rows: list[tuple[Button, ...]] = []
-    for step in outcome.steps:
-        if step.action in ACTION_BUTTONS:
-            label, action = ACTION_BUTTONS[step.action]
-            rows.append((Button(t(label), action),))
-    rows.append((Button(t("🔄 Refaire le questionnaire"), "s.new"),))
-    rows.append(menu_row(t))
-    return Outbound(body, tuple(rows))
+        reply.messages.append(self.summary.message(resident, outcome, t, parked=parked))

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 ID_PATTERN = re.compile(r"^[a-z0-9_]{1,16}$")
 TYPED = "typed"  # answer id stored for a typed (free) answer
 MAX_STEPS = 3
-ACTIONS = frozenset({"sessions", "counsellor"})
+ACTIONS = frozenset({"sessions", "counsellor", "ask"})
 FREE_TYPES = frozenset({"text", "integer"})
+DIGITS = re.compile(r"\d+")  # any script's digits: int() reads "٢٤" as 24
 
 # What a resident answered: question id -> (answer id, typed text or None).
 Answers = Mapping[str, tuple[str, str | None]]
@@ -40,14 +41,28 @@ class Free:
         """The typed answer as stored, or None when it must be asked again."""
         text = " ".join(text.split())
         if self.type == "integer":
-            digits = re.fullmatch(
-                r"(\d{1,3})(?:\s*(?:ans|an|years?|yo|años|anos|yaş|yas|роки|років|рік|سنة|عام))?", text.lower()
-            )
-            if digits is None:
-                return None
-            number = int(digits.group(1))
-            return str(number) if self.min <= number <= self.max else None
+            numbers = typed_numbers(text)
+            fitting = [n for n in numbers if self.min <= n <= self.max]
+            return str(fitting[0]) if len(fitting) == 1 else None
         return text if self.min <= len(text) <= self.max else None
+
+
+def typed_numbers(text: str) -> list[int]:
+    """The numbers in a sentence ("j'ai 24 ans", "24ans", "عمري ٢٤", "3omri 24", "I am 24").
+
+    Any script's digits count (Arabic-Indic too). A lone digit glued to letters is a letter of
+    Arabic typed in Latin script ("3omri", "7ta"), not a number; "-5" is a negative number."""
+    found = []
+    for match in DIGITS.finditer(text):
+        start, end = match.span()
+        before = text[start - 1] if start > 0 else " "
+        after = text[end] if end < len(text) else " "
+        if end - start == 1 and (before.isalpha() or after.isalpha()):
+            continue
+        number = int(match.group())
+        negative = before in "-−" and (start < 2 or not text[start - 2].isalnum())
+        found.append(-number if negative else number)
+    return found
 
 
 @dataclass(frozen=True)

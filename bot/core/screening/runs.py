@@ -91,6 +91,29 @@ async def latest(session: AsyncSession, resident: Resident) -> ScreeningRun | No
     return result.scalar_one_or_none()
 
 
+async def last_result(session: AsyncSession, resident: Resident) -> ScreeningRun | None:
+    """The newest run that reached its summary (a run left half-way has no outcome)."""
+    result = await session.execute(
+        select(ScreeningRun)
+        .where(ScreeningRun.resident_id == resident.id, ScreeningRun.finished_at.is_not(None))
+        .order_by(ScreeningRun.id.desc())
+        .limit(20)
+    )
+    return next((run for run in result.scalars() if run.outcome), None)
+
+
+def stored_outcome(screening: Screening, run: ScreeningRun) -> Outcome:
+    """What the summary said back then: the steps kept with the run (those still in the file), and
+    the notes its answers bring; the questionnaire's rules decide again only if no step is left."""
+    saved = run.outcome or {}
+    given = {qid: (str(value[0]), value[1]) for qid, value in (saved.get("answers") or {}).items()}
+    steps = tuple(screening.steps[sid] for sid in saved.get("steps") or [] if sid in screening.steps)
+    fresh = screening.outcome(given)
+    if not steps:
+        return fresh
+    return Outcome(steps, fresh.notes, bool(saved.get("alternative")))
+
+
 async def park(session: AsyncSession, resident: Resident, context: str, text: str, now: datetime) -> None:
     session.add(ParkedMessage(resident_id=resident.id, context=context, text=text[:4000], created_at=now))
     await session.flush()

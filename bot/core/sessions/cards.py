@@ -6,8 +6,11 @@ Shared by the list a resident browses, the notices sent through the outbox and t
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
+from babel import Locale
 from babel.dates import format_date
+from babel.lists import format_list
 
 from bot.core.context import menu_row
 from bot.core.messages import Button, Outbound, Venue
@@ -31,6 +34,12 @@ class Cards:
     @staticmethod
     def title(info: InfoSession, lang: str) -> str:
         return str(info.title.get(lang) or info.title.get("fr") or info.key)
+
+    @staticmethod
+    def translated(texts: dict[str, Any] | None, lang: str) -> str | None:
+        """A coordinator's text in the resident's language, else in French, else nothing."""
+        found = (texts or {}).get(lang) or (texts or {}).get("fr")
+        return str(found) if found else None
 
     def when(self, info: InfoSession, t: Texts) -> str:
         return t("{day} à {time}", day=format_day(info.starts_at, t.lang), time=format_clock(info.starts_at, t.lang))
@@ -57,9 +66,17 @@ class Cards:
         ]
 
     @staticmethod
-    def spoken(info: InfoSession) -> str:
-        """The languages spoken or interpreted, each named in its own language."""
-        return "🗣️ " + ", ".join(LANGUAGE_NAMES.get(code, code) for code in info.languages or ["fr"])
+    def spoken(info: InfoSession, t: Texts) -> str:
+        """The languages spoken or interpreted, each named in its own language, then, where it reads
+        differently, in the resident's: "🗣️ Français, العربية (français, arabe)"."""
+        codes = info.languages or ["fr"]
+        own = [LANGUAGE_NAMES.get(code, code) for code in codes]
+        names = Locale.parse(t.lang).languages
+        theirs = [str(names.get(code, name)) for code, name in zip(codes, own, strict=True)]
+        shown = "🗣️ " + t.escape(", ".join(own))
+        if [name.casefold() for name in own] == [name.casefold() for name in theirs]:
+            return shown
+        return shown + " " + t.isolate("(" + format_list(theirs, locale=t.lang) + ")")
 
     def seats(self, info: InfoSession, t: Texts) -> str:
         free = info.capacity - info.seats_taken
@@ -69,16 +86,18 @@ class Cards:
 
     def confirmation(self, info: InfoSession, t: Texts, now: datetime) -> Outbound:
         lines = self.card(info, t, t("✅ <b>C'est réservé !</b>"))
-        description = info.description.get(t.lang) or info.description.get("fr")
+        description = self.translated(info.description, t.lang)
         if description:
-            lines.insert(2, t.escape(str(description)))
-        if info.access_note:
-            lines.append("♿ " + t.escape(info.access_note))
+            lines.insert(2, t.escape(description))
+        lines.append(self.spoken(info, t))
+        access = self.translated(info.access, t.lang)
+        if access:
+            lines.append("♿ " + t.escape(access))
         lines += ["", t("📎 Le fichier ci-dessous ajoute la date à votre agenda.")]
         venue = None
         if info.latitude is not None and info.longitude is not None:
             venue = Venue(
-                info.venue_name or self.title(info, "fr"), info.venue_address or "", info.latitude, info.longitude
+                info.venue_name or self.title(info, t.lang), info.venue_address or "", info.latitude, info.longitude
             )
         location = ", ".join(p for p in (info.venue_name, info.venue_address or info.online_url) if p)
         document = ics(info.key, self.title(info, t.lang), info.starts_at, info.ends_at, location, now)

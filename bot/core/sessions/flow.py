@@ -92,7 +92,7 @@ class SessionsFlow(Cards):
                             f"<b>{self.when(info, t)}</b>",
                             t.escape(self.title(info, t.lang)),
                             self.place(info, t),
-                            self.spoken(info),
+                            self.spoken(info, t),
                             self.seats(info, t),
                         )
                     )

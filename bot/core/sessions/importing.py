@@ -7,7 +7,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,17 +32,50 @@ class ImportReport:
     errors: list[str] = field(default_factory=list)
 
 
-def _local(value: Any, where: str, errors: list[str]) -> datetime | None:
-    """ "2026-12-08 14:00" in Paris time, to an aware datetime."""
+RELATIVE = re.compile(r"^\+(\d{1,3})d\s+(\d{1,2}):(\d{2})$")  # "+7d 14:00": in 7 days, at 14:00 in Paris
+TRANSLATED = ("title", "description", "access")  # texts a coordinator may give in every language
+
+
+def _local(value: Any, where: str, errors: list[str], now: datetime) -> datetime | None:
+    """ "2026-12-08 14:00" in Paris time, or "+7d 14:00" (seven days after the day of the import),
+    to an aware datetime."""
     if isinstance(value, datetime):
         moment = value
     else:
+        relative = RELATIVE.match(str(value).strip())
+        if relative is not None:
+            days, hour, minute = (int(part) for part in relative.groups())
+            if hour > 23 or minute > 59:
+                errors.append(f"{where}: {value!r} is not a time of day")
+                return None
+            day = now.astimezone(PARIS).date() + timedelta(days=days)
+            return datetime.combine(day, time(hour, minute), tzinfo=PARIS)
         try:
             moment = datetime.fromisoformat(str(value).strip())
         except ValueError:
-            errors.append(f"{where}: {value!r} is not a date and time like 2026-12-08 14:00")
+            errors.append(f"{where}: {value!r} is not a date and time like 2026-12-08 14:00 or +7d 14:00")
             return None
     return moment.replace(tzinfo=PARIS) if moment.tzinfo is None else moment
+
+
+def _translations(value: Any, where: str, field_: str, errors: list[str], *, required: bool) -> dict[str, str]:
+    """ "text" or {fr: ..., ar: ...}: French first (the others fall back to it), known languages only."""
+    if value in (None, "", {}):
+        if required:
+            errors.append(f"{where}: needs a French {field_} ({field_}: {{fr: ...}})")
+        return {}
+    if isinstance(value, str):
+        value = {"fr": value}
+    if not isinstance(value, dict):
+        errors.append(f"{where}: {field_} is a text or one text per language ({{fr: ..., ar: ...}})")
+        return {}
+    texts = {str(lang): str(text).strip() for lang, text in value.items() if text not in (None, "")}
+    unknown = sorted(set(texts) - set(SUPPORTED_LANGUAGES))
+    if unknown:
+        errors.append(f"{where}: {field_} in unknown languages {unknown} (use {', '.join(SUPPORTED_LANGUAGES)})")
+    if texts and not texts.get("fr"):
+        errors.append(f"{where}: {field_} needs a French text too, shown when a language is missing")
+    return texts
 
 
 def _rows_from_yaml(text: str, name: str) -> list[tuple[int, dict[str, Any]]]:
@@ -63,16 +96,15 @@ def _rows_from_csv(text: str) -> list[tuple[int, dict[str, Any]]]:
     rows = []
     for record in reader:
         row: dict[str, Any] = {k: (v or "").strip() for k, v in record.items() if k}
-        row["title"] = {lang: row.pop(f"title_{lang}") for lang in SUPPORTED_LANGUAGES if row.get(f"title_{lang}")}
-        row["description"] = {
-            lang: row.pop(f"description_{lang}") for lang in SUPPORTED_LANGUAGES if row.get(f"description_{lang}")
-        }
+        for field_ in TRANSLATED:  # "title_ar", "access_uk"...; "access" alone is the French text
+            texts = {"fr": row.pop(field_, "")}
+            texts.update({lang: row.pop(f"{field_}_{lang}", "") or texts.get(lang, "") for lang in SUPPORTED_LANGUAGES})
+            row[field_] = {lang: text for lang, text in texts.items() if text}
         row["venue"] = {
             "name": row.pop("venue_name", ""),
             "address": row.pop("venue_address", ""),
             "latitude": row.pop("latitude", "") or None,
             "longitude": row.pop("longitude", "") or None,
-            "access": row.pop("access", ""),
         }
         for listed in ("languages", "neighbourhoods"):
             row[listed] = [part for part in re.split(r"[;, ]+", row.get(listed, "")) if part]
@@ -87,7 +119,9 @@ def read_file(path: Path) -> list[tuple[int, dict[str, Any]]]:
     return _rows_from_yaml(text, path.name)
 
 
-def _validate(line: int, row: dict[str, Any], name: str, neighbourhoods: set[str]) -> tuple[dict[str, Any], list[str]]:
+def _validate(
+    line: int, row: dict[str, Any], name: str, neighbourhoods: set[str], now: datetime
+) -> tuple[dict[str, Any], list[str]]:
     """Turn one row into column values, with every mistake pointing at its line."""
     where = f"{name}:{line}"
     errors: list[str] = []
@@ -97,20 +131,14 @@ def _validate(line: int, row: dict[str, Any], name: str, neighbourhoods: set[str
     kind = str(row.get("kind", "info"))
     if kind not in KINDS:
         errors.append(f"{where}: kind {kind!r} must be one of {', '.join(KINDS)}")
-    title = row.get("title") or {}
-    if isinstance(title, str):
-        title = {"fr": title}
-    if not isinstance(title, dict) or not title.get("fr"):
-        errors.append(f"{where}: needs a French title (title: {{fr: ...}})")
-        title = {}
-    description = row.get("description") or {}
-    if isinstance(description, str):
-        description = {"fr": description}
-    starts = _local(row.get("starts"), f"{where}: starts", errors)
-    ends = _local(row.get("ends"), f"{where}: ends", errors)
+    title = _translations(row.get("title"), where, "title", errors, required=True)
+    description = _translations(row.get("description"), where, "description", errors, required=False)
+    venue = row.get("venue") or {}
+    access = _translations(row.get("access") or venue.get("access"), where, "access", errors, required=False)
+    starts = _local(row.get("starts"), f"{where}: starts", errors, now)
+    ends = _local(row.get("ends"), f"{where}: ends", errors, now)
     if starts and ends and ends <= starts:
         errors.append(f"{where}: ends before it starts")
-    venue = row.get("venue") or {}
     online = str(row.get("online") or "") or None
     if not venue.get("address") and not online:
         errors.append(f"{where}: needs a venue address or an online link")
@@ -142,15 +170,15 @@ def _validate(line: int, row: dict[str, Any], name: str, neighbourhoods: set[str
     values = {
         "key": key,
         "kind": kind,
-        "title": {k: str(v) for k, v in title.items()},
-        "description": {k: str(v) for k, v in description.items()},
+        "title": title,
+        "description": description,
         "starts_at": starts,
         "ends_at": ends,
         "venue_name": venue.get("name") or None,
         "venue_address": venue.get("address") or None,
         "latitude": coordinates[0] if len(coordinates) > 0 else None,
         "longitude": coordinates[1] if len(coordinates) > 1 else None,
-        "access_note": venue.get("access") or None,
+        "access": access or None,
         "online_url": online,
         "capacity": capacity,
         "languages": languages,
@@ -167,7 +195,7 @@ async def import_rows(
     checked = []
     seen: set[str] = set()
     for line, row in rows:
-        values, errors = _validate(line, row, name, neighbourhoods)
+        values, errors = _validate(line, row, name, neighbourhoods, now)
         if values["key"] in seen:
             errors.append(f"{name}:{line}: key {values['key']!r} appears twice")
         seen.add(values["key"])

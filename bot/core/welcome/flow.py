@@ -12,11 +12,10 @@ from bot.core.contact import contact_block
 from bot.core.context import STEP_MENU, Command, Core, Handler, Turn, menu_row
 from bot.core.messages import Button
 from bot.core.privacy.consent import STEP_CONSENT, consent_buttons, consent_text
-from bot.core.texts import N_, Texts
+from bot.core.texts import Texts
 from bot.i18n import LANGUAGE_NAMES
 
-# The counsellor buttons when the handover is not set up here: what to say meanwhile.
-HUMAN_SOON = N_("🙋 Bientôt, vous pourrez écrire ici à un conseiller.")
+# The counsellor buttons when no counsellors' group is set up: a phone number and opening hours.
 UPCOMING = ("m.human", "m.human.s")
 
 
@@ -140,9 +139,14 @@ class WelcomeFlow:
         return True
 
     async def _upcoming(self, turn: Turn, _: str) -> bool:
-        t = turn.t
-        text = t(HUMAN_SOON) + "\n\n" + t("En attendant, une personne peut vous aider :")
-        text += "\n\n" + contact_block(self.core.territory, t, turn.now)
-        turn.say(text, (menu_row(t),), replace=True)
+        self.by_phone(turn, replace=True)
         return True
+
+    def by_phone(self, turn: Turn, *, replace: bool = False) -> None:
+        """No counsellor answers in the chat here: who to call or visit, and when it is open."""
+        t = turn.t
+        text = t("🙋 Pour parler à un conseiller, appelez-nous ou venez nous voir :")
+        text += "\n\n" + contact_block(self.core.territory, t, turn.now)
+        text += "\n\n" + t("Bientôt, vous pourrez aussi écrire à un conseiller dans ce chat.")
+        turn.say(text, (menu_row(t),), replace=replace)
 
