@@ -146,20 +146,6 @@ class BotRun(BotProcess):
             return math.nan
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
-    def wait_for_log(self, needles: tuple[str, ...], timeout: float) -> str | None:
-        """The first of `needles` found in the log, or None after `timeout`."""
-        assert self.proc is not None
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            text = self.log()
-            for needle in needles:
-                if needle in text:
-                    return needle
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"the bot exited with {self.proc.returncode}:\n{text}")
-            time.sleep(0.2)
-        return None
-
 
 # --------------------------------------------------------------------------------------
 # Driving one resident and timing each update

@@ -97,11 +97,15 @@ async def chat(
             break
         if not line.strip():
             continue
+        inbound = parse_line(line, buttons, user, lang)
         answers = runtime.core.answers
-        if answers is not None and not answers.ready and parse_line(line, buttons, user, lang).kind is Kind.TEXT:
-            out.write("  (one moment: preparing the answers to questions; the very first start takes minutes)\n")
+        if answers is not None and not answers.complete and inbound.kind is Kind.TEXT:
+            # one person at this terminal: waiting a few seconds is kinder than "ask again"
+            out.write("  (one moment: preparing the answers to questions, a few seconds)\n")
             out.flush()
-        reply = await runtime.handle(parse_line(line, buttons, user, lang))
+            await answers.until_ready()
+            await answers.until_complete(timeout=5)
+        reply = await runtime.handle(inbound)
         shown = render(reply, out, ansi)
         shown += await deliver(runtime, user, out, ansi, first=len(shown) + 1)
         buttons = shown or buttons

@@ -16,7 +16,7 @@ from bot.core.dialogue import Dialogue
 from bot.core.handover import service as handovers
 from bot.core.handover.flags import load_flags
 from bot.core.knowledge.answers import Answers
-from bot.core.messages import Inbound, Kind, Outbound, Reply
+from bot.core.messages import Inbound, Outbound, Reply
 from bot.core.screening.loader import load_screening
 from bot.core.territory import ContentError, load_territory
 from bot.core.texts import Texts
@@ -76,8 +76,6 @@ class Runtime:
 
     async def handle(self, inbound: Inbound) -> Reply:
         """One inbound event, one transaction; a failure becomes an apology, never silence."""
-        if inbound.kind is Kind.TEXT and self.core.answers is not None:
-            await self.core.answers.until_ready()  # never hold a transaction open while the FAQ builds
         try:
             return await in_transaction(self.sessions, lambda session: self.dialogue.handle(session, inbound))
         except Exception:

@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from bot.config import PROJECT_ROOT
@@ -101,6 +102,20 @@ class BotProcess:
     def restart(self) -> None:
         self.kill()
         self.start()
+
+    def wait_for_log(self, needles: tuple[str, ...], timeout: float) -> str | None:
+        """The first of `needles` found in the log, or None after `timeout`."""
+        assert self.proc is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            text = self.log()
+            for needle in needles:
+                if needle in text:
+                    return needle
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the bot exited with {self.proc.returncode}:\n{text}")
+            time.sleep(0.1)
+        return None
 
     def log(self) -> str:
         return "\n".join(

@@ -101,11 +101,14 @@ def clock() -> Clock:
     return Clock(datetime(2026, 11, 24, 10, 0, tzinfo=UTC))  # a Tuesday, 11:00 in Paris
 
 
+EMBEDDINGS_IN_USE = "FAQ: sentence embeddings in use"  # logged by bot/core/knowledge/answers.py
+
+
 @pytest.fixture(scope="session")
 def answers() -> Iterator[Answers]:
     """The knowledge base and its matcher, built once; the first run of the suite computes the cache."""
     built = Answers(PROJECT_ROOT, FAQ_CACHE)
-    built.wait()
+    built.wait(complete=True)  # as a running bot answers once its embeddings are in use
     yield built
     built.close()
 
@@ -160,6 +163,8 @@ def bot(api: StandIn, database_url: str, tmp_path: Path, faq_cache: str) -> Iter
     """The real bot process in polling mode, against the stand-in, on SQLite and on PostgreSQL."""
     process = BotProcess(api, database_url, tmp_path)
     process.start()
+    # with the cache computed, its FAQ is complete about a second later: answers as they will be
+    assert process.wait_for_log((EMBEDDINGS_IN_USE,), timeout=60), process.log()
     yield process
     process.stop()
     unanswered = [qid for qid, answer in api.callback_answers().items() if answer is None]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 
 from bot.config import PROJECT_ROOT
 from bot.i18n import Catalogs
@@ -72,3 +73,31 @@ def test_a_thumbs_down_lands_in_knowledge_gaps(api: StandIn, bot: BotProcess):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert "answered, then 👎" in result.stdout and "c koi la cfe" in result.stdout
+
+
+def test_a_fresh_start_answers_the_first_question_within_seconds(api: StandIn, tmp_path):
+    """An empty FAQ cache, as on a fresh clone: the first question is answered within 15 s of the
+    start, and buttons never wait for the build (the embeddings are still being computed)."""
+    empty = tmp_path / "cache"
+    process = BotProcess(api, f"sqlite+aiosqlite:///{tmp_path / 'fresh.sqlite3'}", tmp_path)
+    process.env["TREMPLIN_CACHE_DIR"] = str(empty)
+    started = time.monotonic()
+    process.start()
+    try:
+        amina = agreed(api, 5101, "fr")
+        asked = time.monotonic()
+        amina.send("/menu")
+        amina.press(CATALOGS.gettext("fr", "🌍 Langue"))
+        assert time.monotonic() - asked < 3, "the menu waited for the FAQ to be built"
+        seen = amina.send("c koi l acre et kom on la demende")
+        while seen[-1].text.startswith("⏳"):  # "I'm preparing my answers; your question is kept"
+            assert "🔁 Voir la réponse" in amina.buttons
+            time.sleep(1)
+            seen = amina.press("🔁 Voir la réponse")
+        elapsed = time.monotonic() - started
+        assert seen[-1].text.startswith("L'ACRE"), seen[-1].text
+        assert elapsed < 15, f"first answer {elapsed:.1f} s after the start"
+    finally:
+        process.stop()
+    errors = [line for line in process.log().splitlines() if " ERROR " in line or "Traceback" in line]
+    assert not errors, process.log()

@@ -48,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     gaps.add_argument("--days", type=int, default=90, help="how far back to look (default 90)")
     faq = sub.add_parser("faq", help="answer questions read from standard input, one per line")
     faq.add_argument("--json", action="store_true", help="one JSON object per line: q, lang, topics, scores, answered")
+    faq.add_argument("--lang", choices=SUPPORTED_LANGUAGES, help="answer as to a resident who chose this language")
     i18n = sub.add_parser("i18n", help="translation catalogs")
     i18n_sub = i18n.add_subparsers(dest="i18n_command", required=True)
     i18n_sub.add_parser("update", help="extract texts from the code and merge them into every catalog")
@@ -105,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "faq":
             from bot.cli.knowledge import faq_batch
 
-            return faq_batch(settings, args.json)
+            return faq_batch(settings, args.json, args.lang)
         if args.command == "i18n":
             from bot.cli.i18n import i18n_command
 

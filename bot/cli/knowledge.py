@@ -11,31 +11,37 @@ from typing import TextIO
 from bot.config import Settings
 from bot.core.knowledge import gaps
 from bot.core.knowledge.answers import Answers
+from bot.core.knowledge.language import answer_language
 from bot.db.engine import in_transaction
 from bot.runtime import Runtime
 
 REASONS = {"none": "no topic fits", "unsure": "unsure between topics", "down": "answered, then 👎"}
 
 
-def faq_batch(settings: Settings, as_json: bool, lines: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
-    """One question per line in, one result per line out, in the order given."""
+def faq_batch(
+    settings: Settings, as_json: bool, lang: str | None = None, lines: TextIO = sys.stdin, out: TextIO = sys.stdout
+) -> int:
+    """One question per line in, one result per line out, in the order given; with `lang`, as a
+    resident who chose that language is answered (`lang` is then the language of the answer)."""
     answers = Answers(settings.content_dir, settings.cache_dir)
+    answers.wait(complete=True)  # the same answers as a running bot's, not those of its first seconds
     try:
         for line in lines:
             question = line.rstrip("\n")
             if not question.strip():
                 continue
-            asked = answers.ask_now(question)
+            asked = answers.ask_now(question, lang)
             topics = [m.topic for m in asked.result.topics]
             scores = [round(m.score, 3) for m in asked.result.topics]
-            lang = asked.language.code or settings.default_language
+            said = answer_language(question, asked.language, lang) if lang else asked.language.code
+            said = said or settings.default_language
             if as_json:
-                row = {"q": question, "lang": lang, "topics": topics, "scores": scores,
+                row = {"q": question, "lang": said, "topics": topics, "scores": scores,
                        "answered": asked.result.answered, "outcome": asked.result.outcome}  # fmt: skip
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
             else:
                 found = ", ".join(f"{t} ({s:.2f})" for t, s in zip(topics, scores, strict=True)) or "—"
-                out.write(f"[{lang}] {asked.result.outcome:8} {found}  ← {question}\n")
+                out.write(f"[{said}] {asked.result.outcome:8} {found}  ← {question}\n")
             out.flush()
     finally:
         answers.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime
 
 from babel.dates import format_date
@@ -18,15 +19,16 @@ from bot.core.context import Handler, Turn, menu_row
 from bot.core.knowledge import gaps
 from bot.core.knowledge.answers import Answers
 from bot.core.knowledge.content import Entry, fill
-from bot.core.knowledge.language import Words
+from bot.core.knowledge.language import Words, answer_language
 from bot.core.messages import Button, Outbound, Reply
-from bot.core.normalise import LATIN_WORD, normalise
+from bot.core.normalise import normalise
 from bot.core.texts import Texts
 from bot.i18n import LANGUAGE_NAMES, RTL_LANGUAGES, Catalogs
 
 STEP = "ask"
 MISSES = "faq_misses"  # questions in a row the base could not answer with confidence
-SWITCH_CONFIDENCE = 0.7  # below this, a short or mixed message does not change the answer's language
+PENDING = "faq_pending"  # a question asked while the answers were still being prepared
+ASKED = "faq_asked"  # a question answered in another language than the resident's, for "↩️ in my language"
 MAX_QUESTION = 1000  # a 5,000-character message is read by its beginning
 POPULAR = ("info-session", "funding-overview", "micro-entreprise")
 LETTER = re.compile(r"[^\W\d_]")
@@ -83,6 +85,8 @@ class FaqFlow:
 
         return {
             "m.ask": prompt,
+            "k.again": self.again,
+            "k.own": self.in_own_language,
             "k.up.": feedback(True),
             "k.dn.": feedback(False),
             "k.t.": topic(False),
@@ -107,7 +111,7 @@ class FaqFlow:
         ]
         reply.messages.append(Outbound(text, (*rows, menu_row(t)), replace=True))
 
-    async def question(self, turn: Turn, text: str) -> str:
+    async def question(self, turn: Turn, text: str, own_language: bool = False) -> str:
         """Free text outside another flow; returns what the bot made of it, in French, for a counsellor."""
         session, resident, t, reply, now = turn.session, turn.resident, turn.t, turn.reply, turn.now
         chat = small_talk(text, self.answers.words)
@@ -125,16 +129,17 @@ class FaqFlow:
                 Outbound(t("🙂 Je n'ai pas compris. Pouvez-vous écrire votre question avec quelques mots ?"))
             )
             return "pas compris"
+        if not self.answers.ready:  # the first seconds after a start: keep the question, answer on a tap
+            resident.step_data = {**resident.step_data, PENDING: text[:MAX_QUESTION]}
+            self._not_ready(t, reply)
+            return "en attente : réponses en préparation"
         asked = await self.answers.ask(text[:MAX_QUESTION], resident.language)
         guess, result = asked.language, asked.result
-        lang, offer = resident.language, None
-        if (
-            guess.code
-            and guess.code != resident.language
-            and guess.confidence >= SWITCH_CONFIDENCE
-            and len(LATIN_WORD.findall(text.lower())) + len(WORDS.findall(text)) >= 4
-        ):
-            lang, offer = guess.code, guess.code
+        lang = resident.language if own_language else answer_language(text, guess, resident.language)
+        offer = lang if lang != resident.language else None
+        if offer:  # kept for the button that shows the same reply in the resident's own language
+            resident.step_data = {**resident.step_data, ASKED: text[:MAX_QUESTION]}
+        own = t  # the resident's own language, for the button that takes them back to it
         t = Texts(self.catalogs, lang)
         misses = 0 if result.answered else int(resident.step_data.get(MISSES, 0)) + 1
         resident.step_data = {**resident.step_data, MISSES: misses}
@@ -142,6 +147,8 @@ class FaqFlow:
             topic = result.topics[0].topic
             token = await gaps.record(session, text, lang, topic, "answered", now)
             self._answer(self.answers.entries[topic], t, reply, token, offer)
+            if offer:
+                self._add_back(own, reply)
             return "réponse : " + self._french_title(topic)
         first = result.topics[0].topic if result.topics and (result.outcome != "none" or result.near) else None
         token = await gaps.record(session, text, lang, first, result.outcome, now)
@@ -169,9 +176,44 @@ class FaqFlow:
             rows.append(self._switch(t, offer))
         rows.append(menu_row(t))
         reply.messages.append(Outbound("\n".join(lines), tuple(rows)))
+        if offer:
+            self._add_back(own, reply)
         if result.outcome == "unsure":
             return "pas sûr : " + ", ".join(self._french_title(m.topic) for m in result.topics[:3])
         return "hors sujet"
+
+    async def again(self, turn: Turn, _: str) -> bool:
+        """"🔁 See the answer" under the notice of a question asked while the answers were being prepared."""
+        pending = turn.resident.step_data.get(PENDING)
+        if not isinstance(pending, str):
+            return False
+        if not self.answers.ready:
+            self._not_ready(turn.t, turn.reply)
+            return True
+        turn.resident.step_data = {k: v for k, v in turn.resident.step_data.items() if k != PENDING}
+        await self.question(turn, pending)
+        return True
+
+    async def in_own_language(self, turn: Turn, _: str) -> bool:
+        """"↩️ See it in <my language>" under a reply given in the language the question was written in."""
+        asked = turn.resident.step_data.get(ASKED)
+        if not isinstance(asked, str):
+            return False
+        turn.resident.step_data = {k: v for k, v in turn.resident.step_data.items() if k != ASKED}
+        await self.question(turn, asked, own_language=True)
+        return True
+
+    @staticmethod
+    def _add_back(t: Texts, reply: Reply) -> None:
+        """The button back to the resident's own language (`t`), just above the way back to the menu."""
+        back = Button(t("↩️ Voir en {language}", language=LANGUAGE_NAMES[t.lang]), "k.own")
+        last = reply.messages[-1]
+        reply.messages[-1] = replace(last, buttons=(*last.buttons[:-1], (back,), last.buttons[-1]))
+
+    def _not_ready(self, t: Texts, reply: Reply) -> None:
+        text = t("⏳ Je prépare mes réponses, cela prend quelques secondes. Votre question est gardée.")
+        rows = ((Button(t("🔁 Voir la réponse"), "k.again"),), menu_row(t))
+        reply.messages.append(Outbound(text, rows))
 
     async def feedback(self, turn: Turn, token: str, up: bool) -> bool:
         """👍 or 👎 under an answer, kept with the anonymous question; a 👎 offers a person."""

