@@ -27,6 +27,7 @@ class Settings(BaseSettings):
 
     telegram_bot_token: str = Field(default="", alias="TELEGRAM_BOT_TOKEN")
     telegram_api_url: str = Field(default=TELEGRAM_API_URL, alias="TELEGRAM_API_URL")
+    bot_username: str = Field(default="", alias="TREMPLIN_BOT_USERNAME")  # for printed links; else getMe
     database_url: str = Field(default="", alias="DATABASE_URL")
     default_language: str = Field(default="fr", alias="TREMPLIN_DEFAULT_LANGUAGE")
     data_dir: Path = Field(default=PROJECT_ROOT / "data", alias="TREMPLIN_DATA_DIR")

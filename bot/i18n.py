@@ -9,13 +9,14 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_date, format_time
+from babel.dates import format_date as babel_date
+from babel.dates import format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -90,9 +91,14 @@ def to_paris(moment: datetime) -> datetime:
 
 def format_day(moment: datetime, lang: str) -> str:
     """ "mardi 9 juin" in the resident's language, Europe/Paris time."""
-    return format_date(to_paris(moment), format="EEEE d MMMM", locale=Locale.parse(lang))
+    return babel_date(to_paris(moment), format="EEEE d MMMM", locale=Locale.parse(lang))
 
 
 def format_clock(moment: datetime, lang: str) -> str:
     """ "14:30" in the resident's language, Europe/Paris time."""
     return format_time(to_paris(moment), format="short", locale=Locale.parse(lang))
+
+
+def format_date(day: date, lang: str) -> str:
+    """ "7 déc. 2026" in the resident's language: a calendar day with its year (reports, periods)."""
+    return babel_date(day, format="medium", locale=Locale.parse(lang))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -64,6 +64,7 @@ class Runtime:
             counsellors_channel=COUNSELLORS_CHANNEL,
             flags=load_flags(content / "dialogues" / "handover.yml"),
             coordinators=settings.coordinator_ids,
+            bot_username=settings.bot_username.strip().lstrip("@"),
             default_language=settings.default_language,
             retention_days=settings.retention_days,
             **({"clock": clock} if clock is not None else {}),
@@ -75,15 +76,32 @@ class Runtime:
         await upgrade(self.engine)
 
     async def handle(self, inbound: Inbound) -> Reply:
-        """One inbound event, one transaction; a failure becomes an apology, never silence."""
+        """One inbound event, one transaction; a failure becomes an apology, never silence.
+        Files the core only described (a QR code, a flyer, a chart) are drawn once it is committed."""
+        lang = supported(inbound.language_code, self.core.default_language)
+        t = Texts(self.core.catalogs, lang)
         try:
-            return await in_transaction(self.sessions, lambda session: self.dialogue.handle(session, inbound))
+            reply = await in_transaction(self.sessions, lambda session: self.dialogue.handle(session, inbound))
         except Exception:
             log.exception("could not handle %s from %s:%s", inbound.kind, inbound.channel, inbound.user_id)
-            lang = supported(inbound.language_code, self.core.default_language)
-            t = Texts(self.core.catalogs, lang)
             sorry = t("😕 Désolé, j'ai un petit problème. Pouvez-vous réessayer dans une minute ?")
             return Reply(messages=[Outbound(sorry)], notice=sorry[:200])
+        if any(message.document is not None and message.document.drawing is not None for message in reply.messages):
+            from bot.drawing import fill  # the drawing libraries load only for those who draw
+
+            def missing(name: str) -> str:
+                return t("⚠️ Le fichier {name} n'a pas pu être créé. Réessayez plus tard.", name=name)
+
+            reply.messages = await fill(reply.messages, missing)
+        return reply
+
+    def name_bot(self, username: str) -> None:
+        """The bot's @username, learnt from Telegram at start when TREMPLIN_BOT_USERNAME is empty, so
+        the links of outreach campaigns are right. Called once, before the first update is handled."""
+        username = username.strip().lstrip("@")
+        if username and not self.core.bot_username:
+            self.core = replace(self.core, bot_username=username)
+            self.dialogue = Dialogue(self.core)
 
     async def remember_keyboard(self, inbound: Inbound, message_id: str) -> None:
         try:

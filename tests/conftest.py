@@ -159,9 +159,18 @@ def api() -> Iterator[StandIn]:
 
 
 @pytest.fixture
-def bot(api: StandIn, database_url: str, tmp_path: Path, faq_cache: str) -> Iterator[BotProcess]:
+def bot_settings() -> dict[str, str]:
+    """Settings a test module adds to the bot's environment: override this fixture in the module."""
+    return {}
+
+
+@pytest.fixture
+def bot(
+    api: StandIn, database_url: str, tmp_path: Path, faq_cache: str, bot_settings: dict[str, str]
+) -> Iterator[BotProcess]:
     """The real bot process in polling mode, against the stand-in, on SQLite and on PostgreSQL."""
     process = BotProcess(api, database_url, tmp_path)
+    process.env.update(bot_settings)
     process.start()
     # with the cache computed, its FAQ is complete about a second later: answers as they will be
     assert process.wait_for_log((EMBEDDINGS_IN_USE,), timeout=60), process.log()

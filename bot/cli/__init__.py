@@ -9,6 +9,7 @@ import argparse
 import asyncio
 import logging
 import sys
+from datetime import date
 from pathlib import Path
 
 from bot.config import SUPPORTED_LANGUAGES, ConfigError, load_settings
@@ -49,6 +50,19 @@ def _parser() -> argparse.ArgumentParser:
     faq = sub.add_parser("faq", help="answer questions read from standard input, one per line")
     faq.add_argument("--json", action="store_true", help="one JSON object per line: q, lang, topics, scores, answered")
     faq.add_argument("--lang", choices=SUPPORTED_LANGUAGES, help="answer as to a resident who chose this language")
+    outreach = sub.add_parser("outreach", help="outreach campaigns: links, QR codes, flyers, the funnel")
+    outreach_sub = outreach.add_subparsers(dest="outreach_command", required=True)
+    new = outreach_sub.add_parser("new", help="make a campaign: its link, QR code and printable flyer")
+    new.add_argument("--neighbourhood", required=True, help="a code from knowledge/territory.yml")
+    new.add_argument("--event", help="the event's name, if the flyer is for one (a market, a fair...)")
+    new.add_argument("--place", help="where the flyers are handed out")
+    new.add_argument("--langs", default="fr", help="the flyer's languages, e.g. fr,ar,tr (French always first)")
+    new.add_argument("--out", type=Path, help="where to write the files (default: data/outreach/)")
+    outreach_sub.add_parser("list", help="campaigns with their links and arrivals so far")
+    stats = outreach_sub.add_parser("stats", help="the funnel per campaign and neighbourhood")
+    stats.add_argument("--since", type=date.fromisoformat, help="first day, YYYY-MM-DD (default: a year ago)")
+    stats.add_argument("--csv", type=Path, help="also write the table as CSV")
+    stats.add_argument("--chart", type=Path, help="also draw the funnel as a PNG chart")
     i18n = sub.add_parser("i18n", help="translation catalogs")
     i18n_sub = i18n.add_subparsers(dest="i18n_command", required=True)
     i18n_sub.add_parser("update", help="extract texts from the code and merge them into every catalog")
@@ -95,6 +109,10 @@ def main(argv: list[str] | None = None) -> int:
 
             runtime = Runtime.build(settings, with_answers=False)
             return asyncio.run(sessions_command(runtime, args))
+        if args.command == "outreach":
+            from bot.cli.outreach import outreach_command
+
+            return asyncio.run(outreach_command(Runtime.build(settings, with_answers=False), args))
         if args.command == "knowledge" and args.knowledge_command == "gaps":
             from bot.cli.knowledge import gaps_command
 

@@ -37,6 +37,7 @@ class Core:
     counsellors_channel: str = ""  # the channel that group is on, named by the runtime
     flags: Flags = field(default_factory=Flags)
     coordinators: frozenset[str] = frozenset()  # "channel:user id" of each coordinator
+    bot_username: str = ""  # the bot's @username (without @), for the links of outreach campaigns
     default_language: str = "fr"
     retention_days: int = 730
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)

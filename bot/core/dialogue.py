@@ -20,6 +20,7 @@ from bot.core.handover.flow import HandoverFlow
 from bot.core.knowledge.flow import MISSES, FaqFlow
 from bot.core.messages import Inbound, Kind, Reply
 from bot.core.outreach import service as outreach
+from bot.core.outreach.flow import OutreachFlow
 from bot.core.privacy import service as privacy
 from bot.core.privacy.consent import AGREE, STEP_CONSENT, ask_first, declined_text
 from bot.core.privacy.flow import PrivacyFlow
@@ -59,6 +60,7 @@ class Dialogue:
         self.flow = ScreeningFlow(core.screening, core) if core.screening is not None else None
         self.sessions = SessionsFlow(core.catalogs, core.territory)
         self.coordination = CoordinatorFlow(self.sessions)
+        self.outreach = OutreachFlow(core, lambda inbound: is_coordinator(self.core, inbound))
         self.faq = (
             FaqFlow(core.catalogs, core.answers, lambda t, now: contact_block(core.territory, t, now))
             if core.answers is not None
@@ -79,6 +81,7 @@ class Dialogue:
             "sessions": self._sessions_command,
             "back": self._back,
         }
+        self.staff_commands: dict[str, Command] = self.outreach.commands()  # unknown to anyone else
 
     def _routes(self) -> dict[str, Handler]:
         """Every button's action, by its name or its prefix ("ss.b." + a session key)."""
@@ -88,6 +91,7 @@ class Dialogue:
             self.privacy.routes(),
             self.sessions.routes(),
             self.coordination.routes(lambda inbound: is_coordinator(self.core, inbound)),
+            self.outreach.routes(),
         ]
         if self.flow is not None:
             owned.append(self.flow.routes(self._needs_consent))
@@ -129,6 +133,8 @@ class Dialogue:
             pass  # a changed caption under a photo sent earlier: nothing new to answer
         elif inbound.kind is Kind.MEDIA:
             await self._media(turn)
+        elif await self.outreach.typed(turn):
+            pass  # a coordinator named the event of a new campaign
         elif not await self._typed_in_screening(turn):
             await self._text(turn)
         await seal(turn)
@@ -149,6 +155,8 @@ class Dialogue:
 
     async def _command(self, turn: Turn) -> None:
         command = self.commands.get(turn.inbound.command)
+        if command is None and is_coordinator(self.core, turn.inbound):
+            command = self.staff_commands.get(turn.inbound.command)
         if command is not None and (turn.inbound.command == "start" or not turn.created):
             await command(turn)
         elif turn.created:
@@ -176,9 +184,9 @@ class Dialogue:
 
     async def _start(self, turn: Turn) -> None:
         resident, inbound, t = turn.resident, turn.inbound, turn.t
-        source = outreach.parse_source(inbound.args, self.core.territory)
+        source = await outreach.resolve_source(turn.session, inbound.args, self.core.territory)
         if source:
-            await outreach.count_arrival(turn.session, source, turn.now)
+            await outreach.arrive(turn.session, resident, source, turn.now)
             if privacy.has_consent(resident):
                 resident.source = resident.source or source
             elif resident.consent is None:
@@ -213,6 +221,7 @@ class Dialogue:
         if then == "h.ask.":
             then += str(resident.step_data.get("reason", "asked"))
         privacy.accept(resident, turn.now, turn.inbound.first_name)
+        await outreach.credit(turn.session, resident, "consented", turn.now)
         resident.step = STEP_MENU
         if then and await self.dispatch(turn, then):
             return True

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
@@ -58,11 +60,36 @@ class Venue:
 
 @dataclass(frozen=True)
 class Document:
-    """A small file sent with a message, such as an .ics calendar entry."""
+    """A file sent with a message: an .ics calendar entry, a CSV table, a QR code, a flyer, a chart.
+
+    `content` is text (sent as UTF-8) or bytes (a PNG, a PDF). A file the core describes but does not
+    draw, since drawing needs libraries the core does not load and time a transaction should not wait
+    for, carries `drawing` instead: what to draw, in plain JSON values ("kind" says which drawing);
+    the runtime draws it once the event's transaction is over (`bot/drawing.py`) and fills `content`.
+    """
 
     filename: str
     mime_type: str
-    content: str
+    content: str | bytes = ""
+    drawing: Mapping[str, Any] | None = None
+
+    def to_payload(self) -> dict[str, Any]:
+        """JSON-safe: bytes travel as base64 under their own key, so text stays readable in the row."""
+        data: dict[str, Any] = {"filename": self.filename, "mime_type": self.mime_type}
+        if isinstance(self.content, bytes):
+            data["content_base64"] = base64.b64encode(self.content).decode("ascii")
+        else:
+            data["content"] = self.content
+        if self.drawing is not None:
+            data["drawing"] = dict(self.drawing)
+        return data
+
+    @classmethod
+    def from_payload(cls, data: Mapping[str, Any]) -> Document:
+        encoded = data.get("content_base64")
+        content = base64.b64decode(encoded) if encoded is not None else str(data.get("content", ""))
+        drawing = data.get("drawing")
+        return cls(str(data["filename"]), str(data["mime_type"]), content, dict(drawing) if drawing else None)
 
 
 @dataclass(frozen=True)
@@ -119,7 +146,8 @@ class Outbound:
     """One message. `text` is HTML whose variable parts are already escaped.
 
     `replace` asks the adapter to edit the message whose button was pressed, so step-by-step
-    flows do not fill the chat; results that matter are sent as new messages.
+    flows do not fill the chat; results that matter are sent as new messages. A message with a
+    document and no text is the file alone (its buttons under it), as a QR code or a flyer is sent.
     """
 
     text: str
@@ -135,7 +163,7 @@ class Outbound:
             "text": self.text,
             "buttons": [[[b.label, b.data] for b in row] for row in self.buttons],
             "venue": None if self.venue is None else vars(self.venue),
-            "document": None if self.document is None else vars(self.document),
+            "document": None if self.document is None else self.document.to_payload(),
             "envelope": self.envelope.to_payload(),
         }
 
@@ -148,7 +176,7 @@ class Outbound:
             text=str(payload["text"]),
             buttons=tuple(tuple(Button(str(label), str(data)) for label, data in row) for row in payload["buttons"]),
             venue=Venue(**payload["venue"]) if payload.get("venue") else None,
-            document=Document(**payload["document"]) if payload.get("document") else None,
+            document=Document.from_payload(payload["document"]) if payload.get("document") else None,
             envelope=Envelope.from_payload(envelope),
         )
 

@@ -55,6 +55,9 @@ class Resident(Base):
     actions: Mapped[list[str] | None] = mapped_column(JSON, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    # Outreach links already counted for this person ("arrived") and funnel steps already credited to
+    # their first link ("steps"), so that each counts once; the counts themselves are aggregates.
+    funnel: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
 
 
 class OutreachArrival(Base):
@@ -65,6 +68,36 @@ class OutreachArrival(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source: Mapped[str] = mapped_column(String(64))
+    day: Mapped[date] = mapped_column(Date)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class OutreachCampaign(Base):
+    """A link printed for one neighbourhood, and maybe one event: who made it, when and where.
+    Residents are never listed against it; only aggregate counts are."""
+
+    __tablename__ = "outreach_campaigns"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    payload: Mapped[str] = mapped_column(String(64), unique=True)  # what follows ?start= in the link
+    neighbourhood: Mapped[str] = mapped_column(String(40))
+    event: Mapped[str | None] = mapped_column(String(120), default=None)
+    place: Mapped[str | None] = mapped_column(String(200), default=None)
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)  # of the flyer
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class OutreachStep(Base):
+    """How many residents who came through one link reached one step of the funnel, per day:
+    an aggregate, so erasing a resident leaves it as it was."""
+
+    __tablename__ = "outreach_steps"
+    __table_args__ = (UniqueConstraint("source", "step", "day", name="uq_outreach_steps_source_step_day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(64))
+    step: Mapped[str] = mapped_column(String(32))
     day: Mapped[date] = mapped_column(Date)
     count: Mapped[int] = mapped_column(Integer, default=0)
 

@@ -40,6 +40,8 @@ class TelegramBot:
         log.error("error while handling an update: %s", context.error, exc_info=context.error)
 
     async def on_start(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        if not self.runtime.core.bot_username:  # the Application asked getMe as it started
+            self.runtime.name_bot(app.bot.username)
         await set_commands(app.bot, self.runtime.core)
         self.jobs = Jobs(self.runtime, {CHANNEL: Delivery(self.runtime, app.bot).send}).start()
 

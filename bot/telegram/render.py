@@ -12,7 +12,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile,
 from telegram.constants import MessageLimit, ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 
-from bot.core.messages import Outbound, Reply
+from bot.core.messages import Document, Outbound, Reply
 from bot.core.outbox import Unreachable
 from bot.core.texts import plain
 
@@ -123,6 +123,8 @@ class Renderer:
                 )
 
             return int((await with_retries(copy, "copyMessage")).message_id)
+        if not message.text and message.document is not None and message.venue is None:  # the file alone
+            return await self.document(message.document, keyboard(message))
         pieces = split(message.text)
         sent = None
         for i, piece in enumerate(pieces):
@@ -143,12 +145,20 @@ class Renderer:
 
             await with_retries(map_, "sendVenue")
         if document is not None:
+            await self.document(document)
 
-            async def file_() -> Any:
-                data = InputFile(document.content.encode(), filename=document.filename)
-                return await self.bot.send_document(self.chat_id, data)
+    async def document(self, document: Document, markup: InlineKeyboardMarkup | None = None) -> int:
+        """A file under its own name: a PNG goes as a document too, so Telegram does not recompress it."""
+        content = document.content
+        data = content if isinstance(content, bytes) else content.encode()
 
-            await with_retries(file_, "sendDocument")
+        async def file_() -> Message:
+            upload = InputFile(data, filename=document.filename)
+            return await self.bot.send_document(
+                self.chat_id, upload, reply_markup=markup, message_thread_id=self.thread_id
+            )
+
+        return (await with_retries(file_, "sendDocument")).message_id
 
     async def edit(self, message_id: int, message: Outbound) -> bool:
         """Edit in place; False when the message can no longer be edited, so the caller sends anew."""

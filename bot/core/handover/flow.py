@@ -19,6 +19,7 @@ from bot.core.context import Turn, menu_row
 from bot.core.handover import recent
 from bot.core.handover import service as handovers
 from bot.core.messages import Envelope, Inbound, Kind, Outbound
+from bot.core.outreach import service as outreach
 from bot.core.screening import runs as screening_runs
 from bot.core.screening.model import Screening
 from bot.core.screening.runs import STEP as SCREENING
@@ -50,6 +51,7 @@ class HandoverFlow:
         """Open (or renew) the handover, post the card in the resident's topic, say when a person answers."""
         session, resident, t, reply, now = turn.session, turn.resident, turn.t, turn.reply, turn.now
         handover, created = await handovers.open_handover(session, resident, reason, now)
+        await outreach.credit(session, resident, "handed_over", now)
         if created:  # a new card; the resident's topic, if a counsellor closed it, is opened again
             card = await self._card(session, resident, handover, now)
             message = Outbound(card, envelope=Envelope(remember=handovers.card_key(handover), reopen=True))

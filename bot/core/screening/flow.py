@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.context import STEP_MENU, Core, Handler, Turn, menu_row
 from bot.core.messages import Button, Outbound
 from bot.core.normalise import plain_words
+from bot.core.outreach import service as outreach
 from bot.core.screening import runs as screening_runs
 from bot.core.screening.model import TYPED, Answers, Question, Screening
 from bot.core.screening.runs import STEP
@@ -237,6 +238,8 @@ class ScreeningFlow:
         relevant = self.screening.relevant(given)
         outcome = self.screening.outcome(relevant)
         screening_runs.finish(run, relevant, outcome, now)
+        await outreach.credit(session, resident, "screened", now)
+        await outreach.credit(session, resident, f"outcome:{self.screening.advice(relevant, outcome)}", now)
         resident.step = STEP_MENU
         resident.step_data = {}
         if replace:

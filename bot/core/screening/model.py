@@ -20,6 +20,7 @@ DIGITS = re.compile(r"\d+")  # any script's digits: int() reads "٢٤" as 24
 
 # What a resident answered: question id -> (answer id, typed text or None).
 Answers = Mapping[str, tuple[str, str | None]]
+READY_SCORE = 9  # the "ready" score at which screening.yml sends people to funding (its rules say so too)
 
 
 @dataclass(frozen=True)
@@ -209,6 +210,13 @@ class Screening:
 
     def tags(self, answers: Answers) -> set[str]:
         return {tag for answer in self.chosen(answers) for tag in answer.tags}
+
+    def advice(self, answers: Answers, outcome: Outcome) -> str:
+        """The advice as funders group it: "job_first" (a job or training fits better now), "ready"
+        (the score at which the rules send people to funding), or "not_yet"."""
+        if outcome.alternative:
+            return "job_first"
+        return "ready" if self.scores(answers).get("ready", 0) >= READY_SCORE else "not_yet"
 
     def outcome(self, answers: Answers) -> Outcome:
         """1-3 next steps from the first rules that match; never a grade."""

@@ -17,6 +17,7 @@ from bot.core import outbox
 from bot.core.callbacks import standing
 from bot.core.context import Handler, Turn
 from bot.core.messages import Button, Inbound, Outbound, Reply
+from bot.core.outreach import service as outreach
 from bot.core.sessions import service as sessions
 from bot.core.sessions.flow import SessionsFlow
 from bot.core.texts import Texts
@@ -108,6 +109,10 @@ class CoordinatorFlow:
             return False
         booking, info = row[0], row[1]
         booking.attendance = NEXT_MARK[booking.attendance]
+        if booking.attendance == "present":
+            resident = await session.get(Resident, booking.resident_id)
+            if resident is not None:
+                await outreach.credit(session, resident, "attended", now)
         if booking.attendance == "absent":
             await outbox.cancel_pending(session, booking.id, ("followup",))
             told = await session.scalar(

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.outreach import service as outreach
 from bot.db.models import Booking, InfoSession, Resident
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -99,6 +100,8 @@ async def book(session: AsyncSession, resident: Resident, info: InfoSession, now
         existing.status, existing.updated_at, existing.offer_expires_at = status, now, None
     await session.flush()
     await session.refresh(info)
+    if status == BOOKED:
+        await outreach.credit(session, resident, "booked", now)
     position = await waitlist_position(session, existing) if status == WAITLISTED else 0
     return BookResult(status, existing, position)
 
@@ -170,6 +173,9 @@ async def accept_offer(session: AsyncSession, booking: Booking, now: datetime) -
     if booking.status != OFFERED or booking.offer_expires_at is None or booking.offer_expires_at <= now:
         return False
     booking.status, booking.updated_at, booking.offer_expires_at = BOOKED, now, None
+    resident = await session.get(Resident, booking.resident_id)
+    if resident is not None:
+        await outreach.credit(session, resident, "booked", now)
     return True
 
 
