@@ -119,6 +119,11 @@ class Runtime:
     async def record_topic(self, handover_id: int, thread_id: str) -> None:
         await in_transaction(self.sessions, lambda s: handovers.set_thread(s, handover_id, thread_id))
 
+    async def known_users(self, channel: str) -> frozenset[str]:
+        """The coordinators of `channel` who have written to the bot (so the channel knows their chat)."""
+        wanted = [c.partition(":")[2] for c in self.core.coordinators if c.startswith(f"{channel}:")]
+        return await in_transaction(self.sessions, lambda s: residents.known(s, channel, wanted))
+
     async def relayed_as(self, source: str) -> tuple[str, str] | None:
         return await in_transaction(self.sessions, lambda s: handovers.relayed_as(s, source))
 

@@ -67,6 +67,8 @@ def test_a_coordinator_makes_a_campaign_and_reads_the_funnel(api: StandIn, bot: 
 
     residents_menu = {c["command"] for lang in ("", "fr", "ar") for c in api.commands(lang)}
     assert "menu" in residents_menu and not residents_menu & {"outreach", "stats", "sessions"}
+    refused = [r.short() for r in api.records() if r.method == "setMyCommands" and r.status != 200]
+    assert not refused, refused  # no menu asked for a chat Telegram has never seen
     bot.restart()  # Claire has written to the bot now: her own menu lists her commands
     mine_menu = [c["command"] for c in api.commands("fr", "chat", chat_id=CLAIRE)]
     assert {"outreach", "stats", "sessions", "menu"} <= set(mine_menu)

@@ -15,6 +15,16 @@ async def find(session: AsyncSession, channel: str, user_id: str) -> Resident | 
     return result.scalar_one_or_none()
 
 
+async def known(session: AsyncSession, channel: str, user_ids: list[str]) -> frozenset[str]:
+    """Which of these people have written to the bot on this channel."""
+    if not user_ids:
+        return frozenset()
+    found = await session.scalars(
+        select(Resident.external_id).where(Resident.channel == channel, Resident.external_id.in_(user_ids))
+    )
+    return frozenset(found.all())
+
+
 async def find_or_create(
     session: AsyncSession, channel: str, user_id: str, language: str, now: datetime
 ) -> tuple[Resident, bool]:

@@ -42,7 +42,7 @@ class TelegramBot:
     async def on_start(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         if not self.runtime.core.bot_username:  # the Application asked getMe as it started
             self.runtime.name_bot(app.bot.username)
-        await set_commands(app.bot, self.runtime.core)
+        await set_commands(app.bot, self.runtime.core, await self.runtime.known_users(CHANNEL))
         self.jobs = Jobs(self.runtime, {CHANNEL: Delivery(self.runtime, app.bot).send}).start()
 
     async def on_stop(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:

@@ -40,8 +40,11 @@ def command_list(core: Core, lang: str, *, staff: bool = False) -> list[tuple[st
     return [(name, texts(description)) for name, description in (*COMMANDS, *(STAFF_COMMANDS if staff else ()))]
 
 
-async def set_commands(bot: Bot, core: Core) -> None:
-    """The command menu in each language; a refusal is a warning, the bot works without it."""
+async def set_commands(bot: Bot, core: Core, known: frozenset[str] = frozenset()) -> None:
+    """The command menu in each language; a refusal is a warning, the bot works without it.
+
+    `known`: the coordinators' ids who have written to the bot. Telegram refuses a menu for a chat
+    it has never seen, so the others get theirs at a later start (their commands work anyway)."""
     targets: list[tuple[str, str | None]] = [(core.default_language, None)]
     targets += [(lang, lang) for lang in SUPPORTED_LANGUAGES]
     for lang, code in targets:
@@ -56,7 +59,7 @@ async def set_commands(bot: Bot, core: Core) -> None:
             log.warning("Telegram refused the command list for %s (%s); the bot works without it", lang, exc)
     for coordinator in sorted(core.coordinators):
         channel, _, user = coordinator.partition(":")
-        if channel == CHANNEL and user.isdigit():
+        if channel == CHANNEL and user.isdigit() and user in known:
             await _coordinator_commands(bot, core, int(user), targets)
 
 
@@ -71,8 +74,5 @@ async def _coordinator_commands(bot: Bot, core: Core, user: int, targets: list[t
         try:
             await with_retries(send, "setMyCommands")
         except TelegramError as exc:
-            log.warning(
-                "no command menu for coordinator %s (%s): they must write to the bot once, then restart it; "
-                "their commands work anyway", user, exc,
-            )  # fmt: skip
+            log.warning("no command menu for coordinator %s (%s); their commands work anyway", user, exc)
             return
