@@ -55,7 +55,7 @@ def test_a_campaign_link_is_followed_through_the_funnel(api: StandIn, bot: BotPr
     report = tmp_path / "funnel.csv"
     stats = tremplin(bot, "outreach", "stats", "--csv", str(report), "--chart", str(tmp_path / "funnel.png"))
     assert stats.returncode == 0, stats.stderr
-    rows = list(csv.DictReader(report.open(encoding="utf-8")))
+    rows = list(csv.DictReader(report.open(encoding="utf-8-sig"), delimiter=";"))  # as French Excel reads it
     mine = next(row for row in rows if row["source"] == payload)
     for column in ("arrived", "consented", "screened", "booked"):
         assert mine[column] == "1", (column, mine)

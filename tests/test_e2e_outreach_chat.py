@@ -61,7 +61,7 @@ def test_a_coordinator_makes_a_campaign_and_reads_the_funnel(api: StandIn, bot: 
     chart, table = (d for d in files(seen) if d["file_name"].startswith("parcours-"))  # the flyer lost its buttons
     assert chart["file_name"].endswith(".png") and chart["data"].startswith(b"\x89PNG")
     assert table["file_name"].endswith(".csv")
-    rows = list(csv.DictReader(io.StringIO(table["data"].decode("utf-8"))))
+    rows = list(csv.DictReader(io.StringIO(table["data"].decode("utf-8-sig")), delimiter=";"))
     mine = next(row for row in rows if row["source"] == payload)
     assert (mine["arrived"], mine["consented"]) == ("1", "1")
 

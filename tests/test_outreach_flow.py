@@ -135,7 +135,9 @@ async def test_stats_give_the_funnel_of_the_year_with_a_chart_and_a_table(person
     assert chart.document is not None and chart.document.filename == "parcours-2026-11-24.png"
     assert isinstance(chart.document.content, bytes) and chart.document.content.startswith(PNG)
     assert table.document is not None and table.document.filename == "parcours-2026-11-24.csv"
-    rows = list(csv.DictReader(io.StringIO(str(table.document.content))))
+    text = str(table.document.content)
+    assert text.startswith("\ufeff")  # the byte-order mark that makes Excel read UTF-8
+    rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";"))
     mine = next(row for row in rows if row["source"] == made.payload)
     assert (mine["arrived"], mine["consented"], mine["label"]) == ("2", "1", "Croix-de-Neyrat · Marché")
 

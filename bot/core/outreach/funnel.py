@@ -91,11 +91,16 @@ def by_neighbourhood(lines: list[Line]) -> dict[str, dict[str, int]]:
     return dict(totals)
 
 
+CSV_DELIMITER = ";"  # what a spreadsheet set to French expects; with the BOM, accents open right in Excel
+
+
 def csv_text(lines: list[Line], territory: Territory) -> str:
-    """One row per link, then one per neighbourhood: what funders' reports are made of."""
+    """One row per link, then one per neighbourhood: what funders' reports are made of. Semicolons and
+    a byte-order mark, so that a coordinator's French Excel opens it in columns, accents intact."""
     names = {n.code: n.name for n in territory.neighbourhoods}
     out = io.StringIO()
-    writer = csv.writer(out)
+    out.write("\ufeff")
+    writer = csv.writer(out, delimiter=CSV_DELIMITER)
     writer.writerow(["kind", "source", "label", "neighbourhood", *COLUMNS])
     for line in lines:
         writer.writerow(["link", line.source, line.label, line.neighbourhood, *(line.counts[c] for c in COLUMNS)])
