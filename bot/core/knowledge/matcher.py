@@ -353,13 +353,6 @@ class Matcher:
     def _standardised(probabilities: Vector) -> npt.NDArray[np.float64]:
         return standardised(np.log(probabilities.astype(np.float64) + 1e-9))
 
-    def views(self, question: str) -> list[npt.NDArray[np.float64]]:
-        """Each classifier's standardised log-probabilities (the n-gram one alone without embeddings)."""
-        found = [self._standardised(self.spelling.sparse_probabilities(self.ngrams.vector(question)))]
-        if self.encoder is not None and self.meaning is not None:
-            found.append(self._standardised(self.meaning.probabilities(self.encoder.embed([question], query=True)[0])))
-        return found
-
     def ask(self, question: str, limit: int = 3) -> Result:
         vector = self.ngrams.vector(question)
         probabilities = self.spelling.sparse_probabilities(vector)
