@@ -16,6 +16,7 @@ from bot.core.knowledge.language import Detector, load_words
 from bot.core.knowledge.matcher import Bm25, Matcher, documents
 from bot.core.knowledge.vectors import E5Encoder, EmbeddingCache
 from bot.core.normalise import normalise, romanised
+from tests.botprocess import FAQ_CACHE
 
 WORDS = load_words(PROJECT_ROOT / "dialogues" / "words.yml")
 
@@ -141,3 +142,14 @@ def test_a_changed_base_is_learnt_again_not_read_from_a_stale_cache(tmp_path: Pa
     changed = [*base, Doc("honour-loan", "prêt d'honneur à zéro pour cent", "question")]
     assert Matcher(changed, cache=tmp_path).ask("pret d'honneur").topics[0].topic == "honour-loan"
     assert Matcher(base, cache=tmp_path).ask("cotisations").topics[0].topic == "acre"
+
+
+def test_a_bot_stopped_while_its_answers_load_stops_quietly(answers: Answers, caplog: pytest.LogCaptureFixture):
+    """A restart during the start-up build is routine: it must not be reported as a broken FAQ."""
+    caplog.set_level("DEBUG", logger="bot.core.knowledge.answers")
+    loading = Answers(PROJECT_ROOT, FAQ_CACHE)
+    loading.wait()  # the first stage answers; the embeddings are still being read
+    loading.close()
+    loading.wait(complete=True)
+    assert not [r for r in caplog.records if r.levelname == "ERROR"], caplog.text
+    assert "sentence embeddings in use" not in caplog.text  # closed before the second stage ended

@@ -67,6 +67,7 @@ class Answers:
         self._worker = ThreadPoolExecutor(1, thread_name_prefix="faq")
         self._ready: Future[tuple[Matcher, Detector]] = Future()
         self._complete: Future[None] = Future()  # the embedding classifier is in use too, or never will be
+        self._closed = threading.Event()  # the bot is stopping: a build still running ends quietly
         # A daemon thread, so quitting during the first (long) build does not wait for it to finish.
         threading.Thread(target=self._build, args=(cache, embeddings), name="faq-build", daemon=True).start()
 
@@ -82,14 +83,17 @@ class Answers:
             self._complete.set_result(None)
             return
         try:
-            encoder = encoder_or_none() if embeddings else None
+            encoder = encoder_or_none() if embeddings and not self._closed.is_set() else None
             if encoder is not None:
                 meaning = matcher.train_meaning(encoder, cache)
                 self._worker.submit(matcher.use_meaning, encoder, meaning).result()  # between two questions
                 give_back_memory()
                 log.info("FAQ: sentence embeddings in use")
         except Exception:
-            log.exception("FAQ: the embedding classifier could not be built; answering on spelling alone")
+            if self._closed.is_set():  # stopped while building: nothing is wrong, nobody will ask again
+                log.debug("FAQ: the bot stopped before the embedding classifier was in use")
+            else:
+                log.exception("FAQ: the embedding classifier could not be built; answering on spelling alone")
         finally:
             self._complete.set_result(None)
 
@@ -137,4 +141,5 @@ class Answers:
         self._ready.result()
 
     def close(self) -> None:
+        self._closed.set()
         self._worker.shutdown(wait=False, cancel_futures=True)
