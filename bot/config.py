@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     cache_dir_setting: Path | None = Field(default=None, alias="TREMPLIN_CACHE_DIR")
     counsellors_chat: str = Field(default="", alias="TREMPLIN_COUNSELLORS_CHAT")
     handover_raise_minutes: int = Field(default=30, alias="TREMPLIN_HANDOVER_RAISE_MINUTES", ge=1)
+    # Outbox messages a second, all bot processes together (Telegram allows about 30).
+    send_rate: float = Field(default=25.0, alias="TREMPLIN_SEND_RATE", gt=0, le=30)
+    broadcasts_per_day: int = Field(default=1, alias="TREMPLIN_BROADCASTS_PER_DAY", ge=1)
 
     @field_validator("default_language")
     @classmethod

@@ -11,8 +11,8 @@ from bot.core import residents
 from bot.core.messages import Button, Inbound, Kind, Outbound, Reply
 from bot.core.texts import plain
 from bot.db.engine import in_transaction
-from bot.jobs import pump_outbox
 from bot.runtime import Runtime
+from bot.sending import pump_outbox
 
 CHANNEL = "console"
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -37,6 +38,8 @@ class Runtime:
     core: Core
     dialogue: Dialogue
     owns_answers: bool = True
+    # Set when a committed transaction wrote outbox rows: the sender wakes at once instead of polling.
+    queued: asyncio.Event = field(default_factory=asyncio.Event)
 
     @classmethod
     def build(
@@ -70,7 +73,9 @@ class Runtime:
             **({"clock": clock} if clock is not None else {}),
         )
         engine = make_engine(settings.database)
-        return cls(settings, engine, make_sessions(engine), core, Dialogue(core), owns_answers=answers is None)
+        queued = asyncio.Event()
+        sessions = make_sessions(engine, queued.set)
+        return cls(settings, engine, sessions, core, Dialogue(core), owns_answers=answers is None, queued=queued)
 
     async def migrate(self) -> None:
         await upgrade(self.engine)

@@ -244,7 +244,7 @@ def test_the_privacy_answer_states_what_is_kept_for_counsellors(answers):
 async def test_a_group_gets_at_most_20_messages_a_minute_and_the_rest_follow_in_order(staffed, clock):
     from bot.core import outbox
     from bot.core.messages import Outbound
-    from bot.jobs import pump_outbox
+    from bot.sending import pump_outbox
 
     async def burst(session):  # type: ignore[no-untyped-def]
         for i in range(27):
@@ -268,7 +268,7 @@ async def test_a_group_gets_at_most_20_messages_a_minute_and_the_rest_follow_in_
 async def test_messages_to_several_chats_take_turns(staffed, clock):
     from bot.core import outbox
     from bot.core.messages import Outbound
-    from bot.jobs import pump_outbox
+    from bot.sending import pump_outbox
 
     async def write(session):  # type: ignore[no-untyped-def]
         for i in range(3):

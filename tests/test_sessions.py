@@ -20,8 +20,8 @@ from bot.core.sessions import service as sessions
 from bot.core.sessions.notices import Notices
 from bot.db.engine import in_transaction
 from bot.db.models import Booking, InfoSession, OutboxMessage
-from bot.jobs import pump_outbox
 from bot.runtime import Runtime
+from bot.sending import pump_outbox
 
 SESSIONS = """\
 sessions:

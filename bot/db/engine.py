@@ -61,8 +61,9 @@ def make_engine(url: str) -> AsyncEngine:
     return engine
 
 
-def make_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+def make_sessions(engine: AsyncEngine, on_queued: Callable[[], None] | None = None) -> async_sessionmaker[AsyncSession]:
+    """`on_queued` is called after a transaction that wrote outbox rows has committed (to wake the sender)."""
+    return async_sessionmaker(engine, expire_on_commit=False, info={"on_queued": on_queued})
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -84,8 +85,13 @@ async def in_transaction(
     """Run `work` in one session committed once, retrying a briefly locked database."""
     for attempt in range(1, attempts + 1):
         try:
-            async with sessions() as session, session.begin():
-                return await work(session)
+            async with sessions() as session:
+                async with session.begin():
+                    result = await work(session)
+                on_queued = session.info.get("on_queued")
+                if session.info.pop("queued", False) and on_queued is not None:
+                    on_queued()
+                return result
         except (OperationalError, DBAPIError) as exc:
             if attempt == attempts or not is_transient(exc):
                 raise

@@ -58,6 +58,9 @@ class Resident(Base):
     # Outreach links already counted for this person ("arrived") and funnel steps already credited to
     # their first link ("steps"), so that each counts once; the counts themselves are aggregates.
     funnel: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+    # Announcements of workshops and meetings: "yes", "no", or None while not asked.
+    announcements: Mapped[str | None] = mapped_column(String(8), default=None)
+    blocked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)  # Telegram said 403
 
 
 class OutreachArrival(Base):
@@ -209,6 +212,41 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Sent in lane order: replies and relays (0), reminders (1), broadcasts (2).
+    lane: Mapped[int] = mapped_column(Integer, default=0)
+    broadcast_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    language: Mapped[str | None] = mapped_column(String(8), default=None)  # for a broadcast's report
+
+
+class Broadcast(Base):
+    """An announcement to residents who asked for them: its texts per language, who should get it,
+    and, once done, only its counts (the per-recipient rows are deleted then)."""
+
+    __tablename__ = "broadcasts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    texts: Mapped[dict[str, Any]] = mapped_column(JSON)  # language -> text; "fr" always there
+    session_key: Mapped[str | None] = mapped_column(String(40), default=None)  # its *Book* button
+    audience: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    send_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    status: Mapped[str] = mapped_column(String(12), default="draft")  # draft | queued | done | cancelled
+    created_by: Mapped[str] = mapped_column(String(80))
+    report_to: Mapped[str | None] = mapped_column(String(80), default=None)  # "channel:user" of the sender
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    counts: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)  # language -> status -> n
+    bookings: Mapped[int] = mapped_column(Integer, default=0)  # made with its *Book* button
+
+
+class SendPace(Base):
+    """When the next outbox message of a channel may leave, shared by every bot process, so that
+    together they stay within the channel's messages a second."""
+
+    __tablename__ = "send_pace"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    next_at: Mapped[float] = mapped_column()  # seconds since the epoch
 
 
 class FaqQuestion(Base):

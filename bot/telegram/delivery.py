@@ -10,9 +10,10 @@ import logging
 from dataclasses import replace
 
 from telegram import Bot
-from telegram.error import BadRequest
+from telegram.error import BadRequest, RetryAfter
 
 from bot.core.messages import Outbound
+from bot.core.outbox import Throttled
 from bot.runtime import Runtime
 from bot.telegram.render import Renderer, with_retries
 
@@ -29,7 +30,18 @@ class Delivery:
     async def send(self, chat_id: str, message: Outbound) -> tuple[str, str] | None:
         """An outbox message, sent as new (the worker records it as the resident's live keyboard).
         In the counsellors' group it goes to the resident's topic, created (again) when missing.
-        An edit of a relayed message edits its copy. Returns where a new message landed."""
+        An edit of a relayed message edits its copy. Returns where a new message landed.
+        A 429 is not waited out here: the sender pauses every message of the channel for that long."""
+        try:
+            return await self._send(chat_id, message)
+        except RetryAfter as exc:
+            wait = exc.retry_after if isinstance(exc.retry_after, int | float) else exc.retry_after.total_seconds()
+            raise Throttled(float(wait)) from exc
+
+    def renderer(self, chat_id: int, thread_id: int | None = None) -> Renderer:
+        return Renderer(self.bot, chat_id, thread_id, max_wait=0.0)
+
+    async def _send(self, chat_id: str, message: Outbound) -> tuple[str, str] | None:
         envelope = message.envelope
         if envelope.edit_of is not None:
             if await self.edit_copy(message) or envelope.edit_only:
@@ -38,7 +50,7 @@ class Delivery:
         if envelope.thread_name is not None or envelope.thread is not None:
             landed = await self.to_topic(int(chat_id), message)
             return (chat_id, str(landed)) if landed is not None else None
-        live = await Renderer(self.bot, int(chat_id)).send(message)
+        live = await self.renderer(int(chat_id)).send(message)
         return chat_id, str(live)
 
     async def edit_copy(self, message: Outbound) -> bool:
@@ -46,7 +58,7 @@ class Delivery:
         target = await self.runtime.relayed_as(message.envelope.edit_of or "")
         if target is None:
             return False
-        renderer = Renderer(self.bot, int(target[0]))
+        renderer = self.renderer(int(target[0]))
         if message.envelope.caption:
             return await renderer.edit_caption(int(target[1]), message.text)
         return await renderer.edit(int(target[1]), message)
@@ -60,14 +72,16 @@ class Delivery:
             thread = await self.runtime.topic_of(envelope.handover_id) or thread
         for attempt in range(2):
             if thread is None and envelope.thread_name is not None:
-                created = await with_retries(lambda: self.bot.create_forum_topic(chat_id, name), "createForumTopic")
+                created = await with_retries(
+                    lambda: self.bot.create_forum_topic(chat_id, name), "createForumTopic", 0.0
+                )
                 thread = str(created.message_thread_id)
                 if envelope.handover_id is not None:
                     await self.runtime.record_topic(envelope.handover_id, thread)
             try:
                 if thread is not None and envelope.reopen:
                     await self.reopen(chat_id, int(thread), name)
-                return await Renderer(self.bot, chat_id, int(thread) if thread else None).send(message)
+                return await self.renderer(chat_id, int(thread) if thread else None).send(message)
             except BadRequest as exc:
                 gone = "thread not found" in str(exc).lower() or "topic_deleted" in str(exc).lower()
                 if not gone or envelope.thread_name is None or attempt:
@@ -85,7 +99,7 @@ class Delivery:
         )
         for what, call in calls:
             try:
-                await with_retries(call, what)
+                await with_retries(call, what, 0.0)
             except BadRequest as exc:
                 if "not_modified" not in str(exc).lower():
                     raise

@@ -27,15 +27,15 @@ class Undeliverable(Unreachable):
     """The person cannot be reached (blocked the bot, deleted account): stop trying."""
 
 
-async def with_retries(call: Callable[[], Awaitable[T]], what: str) -> T:
-    """Wait out 429s and retry 5xx and time-outs; a Bad Request is not retried as such."""
+async def with_retries(call: Callable[[], Awaitable[T]], what: str, max_wait: float = MAX_WAIT) -> T:
+    """Wait out 429s (up to `max_wait` seconds) and retry 5xx and time-outs; a Bad Request is not retried as such."""
     delay = 0.5
     for attempt in range(1, ATTEMPTS + 1):
         try:
             return await call()
         except RetryAfter as exc:
             wait = exc.retry_after if isinstance(exc.retry_after, int | float) else exc.retry_after.total_seconds()
-            if attempt == ATTEMPTS or wait > MAX_WAIT:
+            if attempt == ATTEMPTS or wait > max_wait:
                 raise
             log.warning("%s: Telegram asks to wait %ss (attempt %d)", what, wait, attempt)
             await asyncio.sleep(float(wait))
@@ -87,10 +87,18 @@ def split(text: str, limit: int = MessageLimit.MAX_TEXT_LENGTH) -> list[str]:
 class Renderer:
     """Sends one reply to one private chat."""
 
-    def __init__(self, bot: Bot, chat_id: int, thread_id: int | None = None) -> None:
+    def __init__(self, bot: Bot, chat_id: int, thread_id: int | None = None, max_wait: float = MAX_WAIT) -> None:
         self.bot = bot
         self.chat_id = chat_id
         self.thread_id = thread_id  # a forum topic in the counsellors' group
+        self.max_wait = max_wait  # the outbox's sender does not wait out a 429 here: it pauses every send
+
+    async def _retry(self, call: Callable[[], Awaitable[T]], what: str) -> T:
+        result = await with_retries(call, what, self.max_wait)
+        # Once part of a message is out, a 429 for the rest is waited out here: sending the whole
+        # message again later would show its first part twice.
+        self.max_wait = max(self.max_wait, MAX_WAIT)
+        return result
 
     async def _send(self, text: str, markup: InlineKeyboardMarkup | None) -> Message:
         async def html() -> Message:
@@ -99,7 +107,7 @@ class Renderer:
             )
 
         try:
-            return await with_retries(html, "sendMessage")
+            return await self._retry(html, "sendMessage")
         except BadRequest as exc:
             if "parse entities" not in str(exc).lower():
                 raise
@@ -110,7 +118,7 @@ class Renderer:
                     self.chat_id, plain(text), reply_markup=markup, message_thread_id=self.thread_id
                 )
 
-            return await with_retries(raw, "sendMessage")
+            return await self._retry(raw, "sendMessage")
 
     async def send(self, message: Outbound) -> int:
         """Send (in pieces if long); returns the id of the last piece, the one with the buttons."""
@@ -122,7 +130,7 @@ class Renderer:
                     self.chat_id, int(source_chat), int(source_id), message_thread_id=self.thread_id
                 )
 
-            return int((await with_retries(copy, "copyMessage")).message_id)
+            return int((await self._retry(copy, "copyMessage")).message_id)
         if not message.text and message.document is not None and message.venue is None:  # the file alone
             return await self.document(message.document, keyboard(message))
         pieces = split(message.text)
@@ -143,7 +151,7 @@ class Renderer:
                     self.chat_id, venue.latitude, venue.longitude, venue.title[:256], venue.address[:256]
                 )
 
-            await with_retries(map_, "sendVenue")
+            await self._retry(map_, "sendVenue")
         if document is not None:
             await self.document(document)
 
@@ -158,7 +166,7 @@ class Renderer:
                 self.chat_id, upload, reply_markup=markup, message_thread_id=self.thread_id
             )
 
-        return (await with_retries(file_, "sendDocument")).message_id
+        return (await self._retry(file_, "sendDocument")).message_id
 
     async def edit(self, message_id: int, message: Outbound) -> bool:
         """Edit in place; False when the message can no longer be edited, so the caller sends anew."""
@@ -188,11 +196,10 @@ class Renderer:
 
         return await self._edited(call, "editMessageCaption", message_id)
 
-    @staticmethod
-    async def _edited(call: Callable[[], Awaitable[Any]], what: str, message_id: int) -> bool:
+    async def _edited(self, call: Callable[[], Awaitable[Any]], what: str, message_id: int) -> bool:
         """An edit that changes nothing is as good as done; any other refusal is False, for the caller to decide."""
         try:
-            await with_retries(call, what)
+            await self._retry(call, what)
         except BadRequest as exc:
             if "not modified" in str(exc).lower():
                 return True
@@ -207,7 +214,7 @@ class Renderer:
             return await self.bot.edit_message_reply_markup(chat_id=self.chat_id, message_id=message_id)
 
         try:
-            await with_retries(call, "editMessageReplyMarkup")
+            await self._retry(call, "editMessageReplyMarkup")
         except (TelegramError, Undeliverable) as exc:  # stale anyway: never let it hide what the reply did
             log.info("keyboard of message %s not removed: %s", message_id, exc)
 
