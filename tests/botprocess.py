@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from bot.config import PROJECT_ROOT
-from tests.standin import StandIn
+from tests.standin import Entry, Resident, StandIn
 
 
 def free_port() -> int:
@@ -123,3 +123,12 @@ class BotProcess:
             for i in range(1, self.starts + 1)
             if (self.workdir / f"bot-{i}.log").exists()
         )
+
+
+def agree(resident: Resident, lang: str = "fr", announcements: bool = False) -> list[Entry]:
+    """On Telegram: consent, then the one question that follows it (announcements, no unless asked)."""
+    from bot.i18n import Catalogs
+
+    catalogs = Catalogs(PROJECT_ROOT / "locales")
+    resident.press(catalogs.gettext(lang, "✅ Oui, d'accord"))
+    return resident.press(catalogs.gettext(lang, "🔔 Oui, volontiers" if announcements else "Non merci"))

@@ -230,6 +230,11 @@ class Person:
     async def press_data(self, data: str) -> list[Outbound]:
         return await self._do(Kind.BUTTON, data=data)
 
+    async def agree(self, announcements: bool = False) -> list[Outbound]:
+        """Consent, then the one question that follows it: announcements of workshops (no, unless asked)."""
+        await self.press("✅ Oui, d'accord")
+        return await self.press("🔔 Oui, volontiers" if announcements else "Non merci")
+
     @property
     def notice(self) -> str:
         return self.last_reply.notice if self.last_reply else ""

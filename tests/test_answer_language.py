@@ -71,7 +71,7 @@ BACK = "↩️"
 async def started(person, user_id: str, lang: str):  # type: ignore[no-untyped-def]
     someone = person(user_id, language_code=lang)
     await someone.send("/start")
-    await someone.press("✅ Oui, d'accord")
+    await someone.agree()
     return someone
 
 

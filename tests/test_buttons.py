@@ -12,7 +12,7 @@ from bot.db.models import Resident
 async def consent(person, uid: str):  # type: ignore[no-untyped-def]
     someone = person(uid)
     await someone.send("/start")
-    await someone.press("✅ Oui, d'accord")
+    await someone.agree()
     return someone
 
 

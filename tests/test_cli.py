@@ -79,8 +79,9 @@ def test_chat_remembers_the_conversation_and_switches_language(tmp_path: Path):
 
 
 def test_the_terminal_chat_runs_the_screening(tmp_path: Path):
-    """Numbers press buttons: agree, open the screening, then answer like a resident with no money."""
-    taps = ["1", "1", "2", "food truck", "2", "1", "2", "1", "1", "1", "38", "1", "2", "2", "2", "/quit"]
+    """Numbers press buttons: agree (no announcements), open the screening, then answer like a resident with
+    no money."""
+    taps = ["1", "2", "1", "2", "food truck", "2", "1", "2", "1", "1", "1", "38", "1", "2", "2", "2", "/quit"]
     result = tremplin("chat", env={"TREMPLIN_DATA_DIR": str(tmp_path)}, stdin="\n".join(taps) + "\n", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "Question 13" in result.stdout

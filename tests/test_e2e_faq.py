@@ -8,7 +8,7 @@ import time
 
 from bot.config import PROJECT_ROOT
 from bot.i18n import Catalogs
-from tests.botprocess import BotProcess
+from tests.botprocess import BotProcess, agree
 from tests.conftest import ARABIC
 from tests.standin import Resident, StandIn
 
@@ -18,7 +18,7 @@ CATALOGS = Catalogs(PROJECT_ROOT / "locales")
 def agreed(api: StandIn, user_id: int, lang: str) -> Resident:
     resident = Resident(api, user_id, "Amina", lang)
     resident.start()
-    resident.press(CATALOGS.gettext(lang, "✅ Oui, d'accord"))
+    agree(resident, lang)
     return resident
 
 

@@ -14,7 +14,7 @@ from bot.config import PROJECT_ROOT
 from bot.core.territory import load_territory
 from bot.core.texts import Texts
 from bot.i18n import PARIS, Catalogs, format_clock, format_day
-from tests.botprocess import BotProcess
+from tests.botprocess import BotProcess, agree
 from tests.standin import Resident, StandIn
 from tests.standin.server import Entry
 
@@ -68,7 +68,7 @@ def shown_now(api: StandIn, thread: int, message_id: int) -> str:
 def test_flag_card_relay_both_ways_note_and_release(api: StandIn, desk: BotProcess):
     amina = Resident(api, 7001, "Amina", "fr")
     amina.start()
-    amina.press("✅ Oui, d'accord")
+    agree(amina)
     seen = amina.press("🙋 Parler à un conseiller")
     assert "une personne va vous répondre ici" in seen[-1].text or "à l'ouverture" in seen[-1].text
     thread = wait_topic(api, "Amina · Français")
@@ -103,7 +103,7 @@ def test_flag_card_relay_both_ways_note_and_release(api: StandIn, desk: BotProce
 def test_someone_outside_the_group_cannot_take_a_conversation(api: StandIn, desk: BotProcess):
     amina = Resident(api, 7006, "Amina", "fr")
     amina.start()
-    amina.press("✅ Oui, d'accord")
+    agree(amina)
     amina.press("🙋 Parler à un conseiller")
     thread = wait_topic(api, "Amina · Français")
     intruder = Resident(api, 7007, "Eve", "fr")
@@ -163,7 +163,7 @@ def test_two_residents_at_once_each_in_their_own_topic(api: StandIn, desk: BotPr
 def test_edits_follow_both_ways_and_the_card_shows_who_took_it(api: StandIn, desk: BotProcess):
     amina = Resident(api, 7011, "Amina", "fr")
     amina.start()
-    amina.press("✅ Oui, d'accord")
+    agree(amina)
     amina.send("c koi l'acre")
     amina.send("je veux parler a une personne")
     thread = wait_topic(api, "Amina · Français")

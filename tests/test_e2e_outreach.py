@@ -12,7 +12,7 @@ from pathlib import Path
 from bot.config import PROJECT_ROOT
 from bot.i18n import Catalogs
 from tests import screening_paths as paths
-from tests.botprocess import BotProcess
+from tests.botprocess import BotProcess, agree
 from tests.standin import Resident, StandIn
 from tests.test_e2e_sessions import publish
 
@@ -42,7 +42,7 @@ def test_a_campaign_link_is_followed_through_the_funnel(api: StandIn, bot: BotPr
     sam = Resident(api, 3001, "Sam", "fr", settle=0.3)
     sam.start(payload)
     sam.start(payload)  # the same link twice: one arrival
-    sam.press("✅ Oui, d'accord")
+    agree(sam)
     sam.press("🧭 Où en est mon projet ?")
     for step in paths.QPV_JOBSEEKER_NO_MONEY:
         if isinstance(step, tuple):

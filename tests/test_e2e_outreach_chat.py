@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.botprocess import BotProcess
+from tests.botprocess import BotProcess, agree
 from tests.standin import Resident, StandIn
 from tests.standin.server import Entry
 
@@ -28,7 +28,7 @@ def files(seen: list[Entry]) -> list[dict]:  # type: ignore[type-arg]
 def test_a_coordinator_makes_a_campaign_and_reads_the_funnel(api: StandIn, bot: BotProcess):
     claire = Resident(api, CLAIRE, "Claire", "fr", settle=0.5)
     claire.start()
-    claire.press("✅ Oui, d'accord")
+    agree(claire)
     assert "Aucune campagne pour l'instant." in claire.send("/outreach")[-1].text
     claire.press("➕ Nouvelle campagne")
     claire.press("📍 Croix-de-Neyrat")
@@ -50,7 +50,7 @@ def test_a_coordinator_makes_a_campaign_and_reads_the_funnel(api: StandIn, bot: 
 
     sam = Resident(api, 4002, "Sam", "fr", settle=0.3)
     sam.start(payload)
-    sam.press("✅ Oui, d'accord")
+    agree(sam)
     for command in ("/outreach", "/stats"):
         seen = sam.send(command)
         assert sam.last.text.startswith("Je ne connais pas cette commande") and not files(seen)

@@ -8,7 +8,7 @@ from bot.config import PROJECT_ROOT
 from bot.core.screening.loader import load_screening
 from bot.i18n import Catalogs
 from tests import screening_paths as paths
-from tests.botprocess import BotProcess
+from tests.botprocess import BotProcess, agree
 from tests.conftest import ARABIC
 from tests.standin import Entry, Resident, StandIn
 
@@ -37,7 +37,7 @@ class Walker:
 
     def start(self) -> None:
         self.resident.start()
-        self.tap("✅ Oui, d'accord")
+        agree(self.resident, self.lang)
 
     def walk(self, answers: list[str | tuple[str, str]]) -> list[Entry]:
         seen: list[Entry] = []

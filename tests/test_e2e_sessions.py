@@ -13,7 +13,7 @@ import pytest
 from bot.config import PROJECT_ROOT
 from bot.core import outbox
 from bot.i18n import PARIS, Catalogs
-from tests.botprocess import BotProcess
+from tests.botprocess import BotProcess, agree
 from tests.conftest import ARABIC
 from tests.standin import Resident, StandIn
 
@@ -50,7 +50,7 @@ def publish(bot: BotProcess, tmp_path: Path, seats: int) -> datetime:
 
 def book(resident: Resident, catalogs: Catalogs, lang: str) -> list:  # type: ignore[type-arg]
     resident.start()
-    resident.press(catalogs.gettext(lang, "✅ Oui, d'accord"))
+    agree(resident, lang)
     resident.press(catalogs.gettext(lang, "📅 Réunions d'information"))
     date_button = next(label for label in resident.buttons if label.startswith(("✅", "⏳")))
     return resident.press(date_button)

@@ -24,7 +24,8 @@ def catalogs() -> Catalogs:
 
 def agree(resident: Resident) -> None:
     resident.start()
-    resident.press(resident.buttons[0])
+    resident.press(resident.buttons[0])  # consent
+    resident.press(resident.buttons[1])  # no announcements
 
 
 def test_arabic_greeting_switch_to_french_survives_a_restart(api: StandIn, bot: BotProcess, catalogs: Catalogs):
@@ -35,7 +36,10 @@ def test_arabic_greeting_switch_to_french_survives_a_restart(api: StandIn, bot: 
     consent = ("✅ Oui, d'accord", "🙅 Non merci", "🌍 Langue")
     assert seen[1].labels == [catalogs.gettext("ar", label) for label in consent]
     seen = amina.press(catalogs.gettext("ar", "✅ Oui, d'accord"))
-    assert seen[0].text == catalogs.gettext("ar", "✅ Merci, c'est noté.") and not seen[0].buttons
+    assert seen[0].text.startswith(catalogs.gettext("ar", "✅ Merci, c'est noté."))
+    assert seen[0].labels == [catalogs.gettext("ar", label) for label in ("🔔 Oui, volontiers", "Non merci")]
+    seen = amina.press(catalogs.gettext("ar", "Non merci"))
+    assert seen[0].text.startswith(catalogs.gettext("ar", "👍 C'est noté : pas d'annonces.")) and not seen[0].buttons
     assert seen[1].text == catalogs.gettext("ar", "Que voulez-vous faire ? 👇")
     menu_id = seen[1].message_id
     seen = amina.press(catalogs.gettext("ar", "🌍 Langue"))
@@ -105,11 +109,13 @@ def test_telegram_flood_limits_and_outages_are_waited_out(api: StandIn, bot: Bot
     api.wait_until(lambda: len(leila.bot_entries()) == 2, timeout=20)  # greeting and consent, after the wait
     assert leila.texts()[0].startswith("Bonjour Leila")
     assert any(r.method == "sendMessage" and r.status == 429 for r in api.records())
+    leila.press_data(leila.last.message_id, leila.last.buttons[0][0][1])  # consent
+    api.wait_until(lambda: "annonces" in leila.texts()[-1], timeout=20)
     api.fail_next("sendMessage", status=502)
     api.fail_next("editMessageText", status=500)
-    leila.press_data(leila.last.message_id, leila.last.buttons[0][0][1])
+    leila.press_data(leila.last.message_id, leila.last.buttons[0][1][1])  # no announcements
     api.wait_until(lambda: leila.texts()[-1] == "Que voulez-vous faire ? 👇", timeout=20)
-    assert leila.texts()[-2] == "✅ Merci, c'est noté."
+    assert leila.texts()[-2].startswith("👍 C'est noté : pas d'annonces.")
 
 
 def test_stickers_voice_photos_and_edits_get_a_kind_answer(api: StandIn, bot: BotProcess):

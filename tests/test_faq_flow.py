@@ -17,7 +17,7 @@ def gettext(runtime: Runtime, lang: str, text: str) -> str:
 async def started(person, user_id: str = "1001", lang: str = "fr"):  # type: ignore[no-untyped-def]
     someone = person(user_id, language_code=lang)
     await someone.send("/start")
-    await someone.press("✅ Oui, d'accord")
+    await someone.agree()
     return someone
 
 

@@ -53,8 +53,11 @@ async def test_consent_keeps_name_and_neighbourhood_link(person, runtime):
     fatou = person("6", first_name="Fatou")
     await fatou.send("/start nb-croix-de-neyrat")
     assert (await row(runtime, "6")).source is None  # not before she agrees
-    seen = await fatou.press("✅ Oui, d'accord")
-    assert seen[0].text == "✅ Merci, c'est noté."
+    asked = await fatou.press("✅ Oui, d'accord")
+    assert asked[0].text.startswith("✅ Merci, c'est noté.")
+    assert "annonces d'ateliers" in asked[0].text  # the one question that follows consent
+    seen = await fatou.press("Non merci")
+    assert seen[0].text.startswith("👍 C'est noté : pas d'annonces.")
     assert "Que voulez-vous faire" in seen[1].text
     stored = await row(runtime, "6")
     assert stored.consent == "yes" and stored.first_name == "Fatou" and stored.source == "nb-croix-de-neyrat"
@@ -96,7 +99,7 @@ async def test_a_greeting_before_consent_asks_again_kindly(person):
 async def test_language_switch_is_kept_across_a_restart(person, runtime, settings, clock: Clock):
     amina = person("9", language_code="ar")
     await amina.send("/start")
-    await amina.press(french(runtime, "ar", "✅ Oui, d'accord"))
+    await amina.agree()
     await amina.press(french(runtime, "ar", "🌍 Langue"))
     seen = await amina.press("Français")
     assert seen[0].text == "✅ C'est noté : je vous parle en français."
@@ -123,7 +126,7 @@ async def test_language_can_change_during_the_consent_question(person, runtime):
 async def test_upcoming_features_say_so_and_give_a_person_to_call(person):
     ali = person("11")
     await ali.send("/start")
-    await ali.press("✅ Oui, d'accord")
+    await ali.agree()
     seen = await ali.press("🙋 Parler à un conseiller")
     assert "Bientôt" in seen[0].text and "04 65 71 00 00" in seen[0].text
     assert [label for label, _ in ali.buttons()] == ["⬅️ Menu"]
@@ -137,7 +140,7 @@ async def test_outside_office_hours_the_next_opening_is_given(person, clock: Clo
     clock.now = datetime(2026, 11, 28, 15, 0, tzinfo=UTC)  # Saturday afternoon in Paris
     ali = person("12")
     await ali.send("/start")
-    await ali.press("✅ Oui, d'accord")
+    await ali.agree()
     seen = await ali.press("🙋 Parler à un conseiller")
     assert "Fermé maintenant. On ouvre lundi 30 novembre à 09:00" in seen[0].text
 
@@ -145,7 +148,7 @@ async def test_outside_office_hours_the_next_opening_is_given(person, clock: Clo
 async def test_stickers_voice_and_photos_get_a_kind_answer_and_the_menu(person):
     nour = person("13")
     await nour.send("/start")
-    await nour.press("✅ Oui, d'accord")
+    await nour.agree()
     voice = await nour.send_media("voice")
     assert "messages vocaux" in voice[0].text and voice[0].buttons
     photo = await nour.send_media("photo")
@@ -157,7 +160,7 @@ async def test_stickers_voice_and_photos_get_a_kind_answer_and_the_menu(person):
 async def test_text_after_consent_is_never_met_with_silence(person):
     nour = person("14")
     await nour.send("/start")
-    await nour.press("✅ Oui, d'accord")
+    await nour.agree()
     for message in ("c koi une cae", "3andi projet", "ً" * 4000, "🙂🙂🙂", "مرحبا"):
         seen = await nour.send(message)
         assert seen and seen[0].buttons, message
@@ -166,7 +169,7 @@ async def test_text_after_consent_is_never_met_with_silence(person):
 async def test_help_and_unknown_commands(person):
     yusuf = person("15")
     await yusuf.send("/start")
-    await yusuf.press("✅ Oui, d'accord")
+    await yusuf.agree()
     help_text = (await yusuf.send("/help"))[0].text
     assert "/language" in help_text and "Tremplin Clermont" in help_text
     seen = await yusuf.send("/foo")
@@ -199,7 +202,7 @@ def promises_nobody(text: str) -> bool:
 async def test_without_counsellors_talk_to_a_counsellor_gives_phone_and_hours(person):
     ali = person("40")
     await ali.send("/start")
-    await ali.press("✅ Oui, d'accord")
+    await ali.agree()
     seen = await ali.press("🙋 Parler à un conseiller")
     text = seen[0].text
     assert "appelez-nous ou venez nous voir" in text and "📞 04 65 71 00 00" in text
@@ -217,7 +220,7 @@ async def test_without_counsellors_asking_for_a_person_in_words_gives_the_phone(
     assert [label for label, _ in amina.buttons()] == [french(runtime, "ar", "⬅️ Menu")]
     sam = person("42")
     await sam.send("/start")
-    await sam.press("✅ Oui, d'accord")
+    await sam.agree()
     seen = await sam.send("je veux parler a quelqu'un")
     assert "appelez-nous" in seen[-1].text and promises_nobody(seen[-1].text)
 
@@ -225,7 +228,7 @@ async def test_without_counsellors_asking_for_a_person_in_words_gives_the_phone(
 async def test_without_counsellors_words_of_distress_still_get_the_emergency_numbers(person):
     nour = person("43")
     await nour.send("/start")
-    await nour.press("✅ Oui, d'accord")
+    await nour.agree()
     seen = await nour.send("je n'ai plus envie de vivre")
     assert "3114" in seen[0].text
     assert "04 65 71 00 00" in seen[-1].text and promises_nobody(seen[-1].text)

@@ -151,7 +151,7 @@ async def staffed(runtime: Runtime, clock, settings) -> AsyncIterator[Runtime]: 
 async def agreed(staffed: Runtime, user_id: str) -> Person:
     amina = Person(staffed, user_id)
     await amina.send("/start")
-    await amina.press("✅ Oui, d'accord")
+    await amina.agree()
     return amina
 
 

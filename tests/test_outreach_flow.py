@@ -30,7 +30,7 @@ def coordinators(runtime: Runtime, *ids: str, username: str = "TremplinTestBot")
 async def staff(person, uid: str = "boss", **kwargs):  # type: ignore[no-untyped-def]
     claire = person(uid, first_name="Claire", **kwargs)
     await claire.send("/start")
-    await claire.press("✅ Oui, d'accord")
+    await claire.agree()
     return claire
 
 
@@ -104,7 +104,7 @@ async def test_residents_do_not_know_the_coordinators_commands(person, runtime):
     coordinators(runtime, "boss")
     sam = person("17")
     await sam.send("/start")
-    await sam.press("✅ Oui, d'accord")
+    await sam.agree()
     for command in ("/outreach", "/stats"):
         seen = await sam.send(command)
         assert seen[0].text.startswith("Je ne connais pas cette commande")
@@ -125,7 +125,7 @@ async def test_stats_give_the_funnel_of_the_year_with_a_chart_and_a_table(person
         resident = person(uid)
         await resident.send(f"/start {payload}")
         if agrees:
-            await resident.press("✅ Oui, d'accord")
+            await resident.agree()
 
     summary, chart, table = await claire.send("/stats")
     assert "Parcours des résidents" in summary.text and "Du 24 nov. 2025 au 24 nov. 2026" in summary.text

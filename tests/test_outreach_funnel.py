@@ -37,7 +37,7 @@ async def test_a_second_link_counts_an_arrival_but_later_steps_stay_with_the_fir
     sam = person("4001", language_code="fr")
     await sam.send(f"/start {market.payload}")
     await sam.send(f"/start {market.payload}")  # the same flyer scanned again
-    await sam.press("✅ Oui, d'accord")
+    await sam.agree()
     await sam.send(f"/start {poster.payload}")  # later, another campaign's poster
     found = await counts(runtime)
     assert found[market.payload]["arrived"] == 1 and found[market.payload]["consented"] == 1
@@ -48,7 +48,7 @@ async def test_erasing_a_resident_leaves_the_counts_as_they_were(person, runtime
     market = await made(runtime, "croix-de-neyrat")
     lina = person("4002", language_code="ar")
     await lina.send(f"/start {market.payload}")
-    await lina.press("✅ Oui, d'accord")
+    await lina.agree()
     before = await counts(runtime)
 
     async def erase(session):  # type: ignore[no-untyped-def]
@@ -63,5 +63,5 @@ async def test_erasing_a_resident_leaves_the_counts_as_they_were(person, runtime
 async def test_an_unknown_campaign_link_is_not_counted(person, runtime):
     sam = person("4003", language_code="fr")
     await sam.send("/start cp99-croix-de-neyrat")
-    await sam.press("✅ Oui, d'accord")
+    await sam.agree()
     assert "cp99-croix-de-neyrat" not in await counts(runtime)

@@ -13,7 +13,7 @@ from bot.db.models import Resident
 async def test_my_data_shows_what_is_kept(person):
     malik = person("1", first_name="Malik")
     await malik.send("/start nb-fontaine-du-bac")
-    await malik.press("✅ Oui, d'accord")
+    await malik.agree()
     seen = await malik.press("🔒 Mes données")
     text = seen[0].text
     assert "Prénom : Malik" in text
@@ -24,7 +24,7 @@ async def test_my_data_shows_what_is_kept(person):
 async def test_withdrawing_consent_forgets_name_and_source(person, runtime):
     malik = person("2", first_name="Malik")
     await malik.send("/start nb-fontaine-du-bac")
-    await malik.press("✅ Oui, d'accord")
+    await malik.agree()
     await malik.press("🔒 Mes données")
     await malik.press("🚫 Retirer mon accord")
     async with runtime.sessions() as session:

@@ -17,7 +17,7 @@ OPEN = "🧭 Où en est mon projet ?"
 async def ready(person, uid: str, **kwargs):  # type: ignore[no-untyped-def]
     someone = person(uid, **kwargs)
     await someone.send("/start")
-    await someone.press("✅ Oui, d'accord")
+    await someone.agree()
     return someone
 
 
@@ -170,8 +170,8 @@ async def test_without_consent_the_screening_asks_for_it_first(person, runtime):
     await sam.press("🙅 Non merci")
     seen = await sam.press(OPEN)
     assert "j'ai besoin de votre accord" in seen[0].text
-    seen = await sam.press("✅ Oui, d'accord")
-    assert "Question 1" in seen[0].text
+    seen = await sam.agree()
+    assert "pas d'annonces" in seen[0].text and "Question 1" in seen[1].text  # then on to the questionnaire
 
 
 async def test_stickers_and_menu_during_the_screening(person):
@@ -367,7 +367,7 @@ async def test_with_counsellors_a_typed_message_is_kept_for_a_person(runtime, se
     try:
         amina = Person(staffed, "39")
         await amina.send("/start")
-        await amina.press("✅ Oui, d'accord")
+        await amina.agree()
         await amina.press(OPEN)
         await walk(amina, paths.TEEN[:5])
         seen = await amina.send("c'est payant ?")

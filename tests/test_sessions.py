@@ -66,7 +66,7 @@ def notices_of(runtime: Runtime) -> Notices:
 async def ready(person, uid: str, **kwargs):  # type: ignore[no-untyped-def]
     someone = person(uid, **kwargs)
     await someone.send("/start")
-    await someone.press("✅ Oui, d'accord")
+    await someone.agree()
     return someone
 
 
@@ -105,7 +105,7 @@ async def test_the_list_shows_dates_places_and_seats_neighbourhood_first(person,
     await publish(runtime)
     fatou = person("1")
     await fatou.send("/start nb-croix-de-neyrat")
-    await fatou.press("✅ Oui, d'accord")
+    await fatou.agree()
     seen = await fatou.press("📅 Réunions d'information")
     text = seen[0].text
     assert text.index("mardi 15 décembre à 09:30") < text.index("mardi 8 décembre à 14:00")
@@ -241,8 +241,8 @@ async def test_booking_needs_consent_and_forged_keys_change_nothing(person, runt
     await lina.press("📅 Réunions d'information")
     seen = await lina.press("✅ mar. 8 déc., 14:00")
     assert "j'ai besoin de votre accord" in seen[0].text
-    seen = await lina.press("✅ Oui, d'accord")
-    assert "Prochaines réunions" in seen[0].text
+    seen = await lina.agree()
+    assert "pas d'annonces" in seen[0].text and "Prochaines réunions" in seen[1].text  # then on to the list
     for forged in ("x:ss.y.0123456789ab", "x:ss.cy.nope", "x:ss.c.", "x:drop.table"):
         assert await lina.press_data(forged) == []
     async with runtime.sessions() as session:
@@ -314,7 +314,7 @@ async def test_coordinators_see_fill_rates_and_mark_who_came(person, runtime, se
     runtime.dialogue = Dialogue(swap(runtime.core, coordinators=frozenset({"test:boss"})))
     boss = person("boss", first_name="Claire")
     await boss.send("/start")
-    await boss.press("✅ Oui, d'accord")
+    await boss.agree()
     seen = await boss.send("/sessions")
     assert "Sessions à venir" in seen[0].text and "1/2 inscrits (50 %), 0 en attente" in seen[0].text
     seen = await boss.press("📋 mar. 8 déc., 14:00")

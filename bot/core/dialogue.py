@@ -12,6 +12,7 @@ import logging
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import callbacks, residents
+from bot.core.broadcasts.flow import BroadcastsFlow
 from bot.core.contact import contact_block
 from bot.core.context import STEP_MENU, Command, Core, Handler, Turn
 from bot.core.handover import recent
@@ -73,11 +74,13 @@ class Dialogue:
         )
         notices = self.sessions.notices
         self.privacy = PrivacyFlow(core, lambda turn: notices.release_all(turn.session, turn.resident, turn.now))
+        self.broadcasts = BroadcastsFlow(self.dispatch)
         self.routes = self._routes()
-        self.standing = frozenset(self.sessions.STANDING)  # routes a button may reach without a screen stamp
+        self.standing = frozenset((*self.sessions.STANDING, *self.broadcasts.STANDING))  # need no screen stamp
         self.commands: dict[str, Command] = {
             "start": self._start,
             **self.welcome.commands(),
+            **self.broadcasts.commands(),
             "sessions": self._sessions_command,
             "back": self._back,
         }
@@ -92,6 +95,7 @@ class Dialogue:
             self.sessions.routes(),
             self.coordination.routes(lambda inbound: is_coordinator(self.core, inbound)),
             self.outreach.routes(),
+            self.broadcasts.routes(),
         ]
         if self.flow is not None:
             owned.append(self.flow.routes(self._needs_consent))
@@ -223,6 +227,9 @@ class Dialogue:
         privacy.accept(resident, turn.now, turn.inbound.first_name)
         await outreach.credit(turn.session, resident, "consented", turn.now)
         resident.step = STEP_MENU
+        if resident.announcements is None:  # asked once, right after consent; then on with `then`
+            self.broadcasts.ask(turn, then)
+            return True
         if then and await self.dispatch(turn, then):
             return True
         turn.say(turn.t("✅ Merci, c'est noté."), replace=True)

@@ -32,6 +32,8 @@ async def find_or_create(
     resident = await find(session, channel, user_id)
     if resident is not None:
         resident.last_seen_at = now
+        if resident.blocked_at is not None:  # writing again means they unblocked the bot
+            resident.blocked_at = None
         return resident, False
     resident = Resident(
         channel=channel,

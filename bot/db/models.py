@@ -225,6 +225,7 @@ class Broadcast(Base):
     __tablename__ = "broadcasts"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[str] = mapped_column(String(16), unique=True)  # names it on its *Book* button
     texts: Mapped[dict[str, Any]] = mapped_column(JSON)  # language -> text; "fr" always there
     session_key: Mapped[str | None] = mapped_column(String(40), default=None)  # its *Book* button
     audience: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from bot.core.broadcasts import service as broadcasts
 from bot.core.context import STEP_MENU, Core, Handler, Turn, menu_row
 from bot.core.handover import recent
 from bot.core.messages import Button
@@ -29,6 +30,7 @@ class PrivacyFlow:
             "data.answers": self._my_answers,
             "data.agree": self._agree,
             "data.withdraw": self._withdraw,
+            "data.an": self._announcements,
             "erase": self._erase,
             "erase.yes": self._erase_confirmed,
         }
@@ -56,6 +58,7 @@ class PrivacyFlow:
             t("Questionnaires : {count}", count=runs),
             t("Messages notés : {count}", count=noted),
             t("Réservations : {count}", count=booked),
+            t("Annonces d'ateliers : {answer}", answer=self._announced(turn)),
             "",
             t("Pourquoi ? Pour vous guider et pour vous rappeler vos rendez-vous."),
             t("Rien n'est vendu. Rien n'est donné à d'autres sans vous le demander."),
@@ -65,12 +68,28 @@ class PrivacyFlow:
             rows.append((Button(t("📋 Mes réponses"), "data.answers"),))
         rows.append((Button(t("🗑️ Tout effacer"), "erase"),))
         if privacy.has_consent(resident):
+            if resident.announcements == broadcasts.YES:
+                rows.append((Button(t("🔕 Ne plus recevoir les annonces"), "data.an"),))
+            else:
+                rows.append((Button(t("🔔 Recevoir les annonces"), "data.an"),))
             rows.append((Button(t("🚫 Retirer mon accord"), "data.withdraw"),))
         else:
             rows.append((Button(t("✅ Donner mon accord"), "data.agree"),))
         rows.append(menu_row(t))
         turn.say("\n".join(lines), tuple(rows), replace=True)
         return True
+
+    def _announced(self, turn: Turn) -> str:
+        if turn.resident.announcements == broadcasts.YES and privacy.has_consent(turn.resident):
+            return turn.t("oui")
+        return turn.t("non") if turn.resident.announcements else turn.t("pas encore répondu")
+
+    async def _announcements(self, turn: Turn, _: str) -> bool:
+        """Announcements on or off, from My data (they need consent: the bot keeps who wants them)."""
+        if not privacy.has_consent(turn.resident):
+            return False
+        await broadcasts.choose(turn.session, turn.resident, turn.resident.announcements != broadcasts.YES)
+        return await self._my_data(turn, "")
 
     async def _my_answers(self, turn: Turn, _: str) -> bool:
         """The right to see one's data: the latest questionnaire, in the resident's language."""
@@ -100,6 +119,8 @@ class PrivacyFlow:
             return False
         privacy.decline(resident, turn.now)
         await privacy.forget_answers(turn.session, resident)
+        await broadcasts.choose(turn.session, resident, False)
+        resident.announcements = None  # asked again if they agree again
         resident.step = STEP_MENU
         text = t("🚫 C'est fait : votre accord est retiré et j'ai effacé votre prénom et d'où vous venez.")
         text += "\n" + t("Vos réponses au questionnaire sont effacées aussi.")

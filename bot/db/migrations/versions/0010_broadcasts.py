@@ -20,6 +20,7 @@ def upgrade() -> None:
     op.create_table(
         "broadcasts",
         sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("token", sa.String(16), nullable=False, unique=True),
         sa.Column("texts", sa.JSON(), nullable=False),
         sa.Column("session_key", sa.String(40), nullable=True),
         sa.Column("audience", sa.JSON(), nullable=False),

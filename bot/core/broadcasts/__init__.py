@@ -1,0 +1,1 @@
+"""Announcements of workshops and meetings to residents who asked for them."""
