@@ -67,7 +67,7 @@ async def deliver(runtime: Runtime, user: str, out: TextIO, ansi: bool, first: i
         else:
             raise RuntimeError("another terminal user's message")
 
-    await pump_outbox(runtime, CHANNEL, send)
+    await pump_outbox(runtime, CHANNEL, send, chat=user)  # another terminal user's wait for their turn
     out.flush()
     return shown
 

@@ -11,6 +11,8 @@ from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.core.broadcasts import report as broadcast_report
+from bot.core.broadcasts import service as broadcasts
 from bot.core.handover import recent
 from bot.core.knowledge import gaps
 from bot.core.privacy import service as privacy
@@ -33,10 +35,19 @@ async def forget_inactive(runtime: Runtime) -> int:
     questions = await in_transaction(runtime.sessions, lambda s: gaps.forget_old(s, now))
     if questions:
         log.info("retention: deleted %d anonymous FAQ question(s) older than %d days", questions, gaps.KEEP_DAYS)
+    sent = await in_transaction(runtime.sessions, lambda s: broadcasts.forget_rows(s, now))
+    if sent:
+        log.info("retention: deleted %d row(s) of finished broadcasts (their counts stay)", sent)
     messages = await in_transaction(runtime.sessions, lambda s: recent.forget_old(s, now))
     if messages:
         log.info("retention: deleted %d recent message(s) older than %d days", messages, recent.KEEP_DAYS)
     return count
+
+
+async def report_broadcasts(runtime: Runtime) -> int:
+    """Broadcasts with nothing left to send are reported to who sent them (and their bookings, days later)."""
+    now = runtime.core.clock()
+    return await in_transaction(runtime.sessions, lambda s: broadcast_report.report(s, runtime.core.catalogs, now))
 
 
 async def expire_offers(runtime: Runtime) -> int:
@@ -66,6 +77,7 @@ class Jobs:
         self.scheduler = AsyncIOScheduler(timezone="Europe/Paris")
         now = datetime.now(UTC)
         self._every(timedelta(minutes=1), "offers", expire_offers, runtime)
+        self._every(timedelta(seconds=30), "broadcast-reports", report_broadcasts, runtime)
         if runtime.dialogue.handover is not None:
             self._every(timedelta(minutes=1), "handovers", raise_forgotten, runtime)
         self._every(timedelta(hours=24), "retention", forget_inactive, runtime, first=now + timedelta(minutes=1))

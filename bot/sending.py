@@ -64,6 +64,7 @@ async def pump_outbox(
     rate: float | None = None,
     limit: int = 20,
     stopping: asyncio.Event | None = None,
+    chat: str | None = None,
 ) -> int:
     """Send one batch of what is due for one channel; returns how many rows were tried.
 
@@ -76,7 +77,7 @@ async def pump_outbox(
         at = time.time()
         if rate and await outbox.ahead(session, channel, at) > FAR_AHEAD:
             return Batch([], at)
-        rows = await outbox.claim(session, channel, now, limit, runtime.settings.broadcasts_per_day)
+        rows = await outbox.claim(session, channel, now, limit, runtime.settings.broadcasts_per_day, chat)
         start = await outbox.reserve(session, channel, len(rows), interval, at) if rate and rows else at
         return Batch(rows, start)
 

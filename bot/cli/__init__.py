@@ -63,6 +63,14 @@ def _parser() -> argparse.ArgumentParser:
     stats.add_argument("--since", type=date.fromisoformat, help="first day, YYYY-MM-DD (default: a year ago)")
     stats.add_argument("--csv", type=Path, help="also write the table as CSV")
     stats.add_argument("--chart", type=Path, help="also draw the funnel as a PNG chart")
+    broadcast = sub.add_parser("broadcast", help="announcements to the residents who asked for them")
+    broadcast_sub = broadcast.add_subparsers(dest="broadcast_command", required=True)
+    draft = broadcast_sub.add_parser("new", help="read a draft from a YAML file and show who gets what")
+    draft.add_argument("file", type=Path)
+    draft.add_argument("--report-to", help="who gets the report in Telegram (default: the first coordinator)")
+    for verb, what in (("send", "queue a draft (now, or at its at: time)"), ("cancel", "stop what is not sent")):
+        broadcast_sub.add_parser(verb, help=what).add_argument("id", type=int)
+    broadcast_sub.add_parser("list", help="broadcasts with their queued, sent, blocked and failed counts")
     i18n = sub.add_parser("i18n", help="translation catalogs")
     i18n_sub = i18n.add_subparsers(dest="i18n_command", required=True)
     i18n_sub.add_parser("update", help="extract texts from the code and merge them into every catalog")
@@ -113,6 +121,10 @@ def main(argv: list[str] | None = None) -> int:
             from bot.cli.outreach import outreach_command
 
             return asyncio.run(outreach_command(Runtime.build(settings, with_answers=False), args))
+        if args.command == "broadcast":
+            from bot.cli.broadcast import broadcast_command
+
+            return asyncio.run(broadcast_command(Runtime.build(settings, with_answers=False), args))
         if args.command == "knowledge" and args.knowledge_command == "gaps":
             from bot.cli.knowledge import gaps_command
 

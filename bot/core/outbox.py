@@ -117,7 +117,7 @@ def is_group(chat_id: str) -> bool:
 
 
 async def claim(
-    session: AsyncSession, channel: str, now: datetime, limit: int = 20, per_day: int = 1
+    session: AsyncSession, channel: str, now: datetime, limit: int = 20, per_day: int = 1, chat: str | None = None
 ) -> list[OutboxMessage]:
     """Due rows for this channel, lane by lane, marked as being sent; rows past their use-by time are dropped.
 
@@ -125,7 +125,7 @@ async def claim(
     the table, so every bot process shares the budget) and one chat at most `PER_CHAT_BATCH` rows a
     run; what is left waits, in order, for the next run. Broadcasts keep the quiet hours even when
     they take long to send, and a resident gets at most `per_day` of them a day: the rest wait for
-    the next morning."""
+    the next morning. With `chat`, only that chat's rows (a terminal user's)."""
     morning = polite(now)
     if morning != now:  # quiet hours: announcements due now wait, in one statement
         await session.execute(
@@ -135,7 +135,7 @@ async def claim(
         )
     query = (
         select(OutboxMessage)
-        .where(*_waiting(channel, now), _unclaimed(now))
+        .where(*_waiting(channel, now), _unclaimed(now), *([OutboxMessage.chat_id == chat] if chat else []))
         .order_by(OutboxMessage.lane, OutboxMessage.due_at, OutboxMessage.id)
         .limit(limit * 3)
     )

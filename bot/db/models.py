@@ -238,6 +238,7 @@ class Broadcast(Base):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     counts: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)  # language -> status -> n
     bookings: Mapped[int] = mapped_column(Integer, default=0)  # made with its *Book* button
+    followed_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)  # bookings reported
 
 
 class SendPace(Base):

@@ -896,6 +896,9 @@ class StandIn:
         self._next_set_webhook = 0.0
 
         self._calls: list[CallRecord] = []
+        self._broadcast_limits: tuple[int, float] | None = None  # see limit_broadcasts
+        self._recent_sends: deque[float] = deque()
+        self._chat_sent_at: dict[int, float] = {}
         self._callbacks: dict[str, dict[str, Any]] = {}
         self._next_callback = 1
         self._commands: dict[tuple[str, int | None, int | None, str], list[dict[str, str]]] = {}
@@ -1402,6 +1405,7 @@ class StandIn:
                 if known is None:
                     raise ApiError(404, "Not Found")
                 self._flood_control(record)
+                self._broadcast_control(record)
                 self._descriptions.pop(threading.get_ident(), None)
                 try:
                     result = known[1](params)
@@ -1426,6 +1430,30 @@ class StandIn:
             record.description = body.get("description") if status != 200 else None
             self._changed()
         return status, body
+
+    def limit_broadcasts(self, per_second: int = 30, per_chat_gap: float = 1.0) -> None:
+        """Also enforce the Bot API FAQ's broadcast limits: "no more than about 30 messages per second"
+        overall and "avoid sending more than one message per second" into one chat. A message beyond
+        them gets 429 with retry_after, the seconds until it would have been allowed (at least 1)."""
+        with self._cond:
+            self._broadcast_limits = (per_second, per_chat_gap)
+
+    def _broadcast_control(self, record: CallRecord) -> None:
+        if self._broadcast_limits is None or record.method not in SENDING_METHODS or record.chat_id is None:
+            return
+        per_second, gap = self._broadcast_limits
+        now = record.started
+        while self._recent_sends and self._recent_sends[0] <= now - 1.0:
+            self._recent_sends.popleft()
+        if len(self._recent_sends) >= per_second:
+            wait = max(1, int(self._recent_sends[0] + 1.0 - now + 0.999))
+            raise ApiError(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
+        last = self._chat_sent_at.get(record.chat_id)
+        if last is not None and now - last < gap:
+            wait = max(1, int(last + gap - now + 0.999))
+            raise ApiError(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
+        self._recent_sends.append(now)
+        self._chat_sent_at[record.chat_id] = now
 
     def _flood_control(self, record: CallRecord) -> None:
         """Telegram's documented group limit: "no more than 20 messages per minute to the same group".
@@ -1500,6 +1528,15 @@ class StandIn:
             "file_path": f"{folder}/file_{number}{'.' + name.rsplit('.', 1)[-1] if '.' in name else ''}",
         }
         return file_id, unique
+
+    def open_chats(self, user_ids: list[int]) -> None:
+        """People who wrote to the bot before this stand-in started: their private chats exist (the
+        bot may write to them) and no update is queued. Each must be added with add_user first."""
+        with self._cond:
+            for user_id in user_ids:
+                if user_id not in self._users:
+                    raise ValueError(f"unknown user {user_id}: add_user first")
+                self._open_private_chat(user_id)
 
     def _open_private_chat(self, user_id: int) -> _Chat:
         """A person wrote to the bot: the private chat exists from now on."""

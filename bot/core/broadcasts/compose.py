@@ -114,7 +114,7 @@ def read(text: str, name: str, neighbourhoods: set[str], now: datetime) -> tuple
     for key in data:
         if str(key) not in FIELDS:
             errors.append(f"{where(str(key))}: unknown key {key!r} (known: {', '.join(FIELDS)})")
-    draft.texts = _texts(data.get("text"), where("text"), errors)
+    draft.texts = _texts(data.get("text"), where, errors)
     session = data.get("session")
     if session is not None:
         draft.session_key = str(session).strip() or None
@@ -124,21 +124,22 @@ def read(text: str, name: str, neighbourhoods: set[str], now: datetime) -> tuple
     return (None if errors else draft), errors
 
 
-def _texts(value: Any, where: str, errors: list[str]) -> dict[str, str]:
+def _texts(value: Any, where: Callable[[str], str], errors: list[str]) -> dict[str, str]:
     if isinstance(value, str):
         value = {"fr": value}
     if not isinstance(value, dict):
-        errors.append(f"{where}: text: needs one text per language, French first (text: {{fr: ...}})")
+        errors.append(f"{where('text')}: text: needs one text per language, French first (text: {{fr: ...}})")
         return {}
     texts = {str(lang): str(body).strip() for lang, body in value.items() if body not in (None, "")}
-    unknown = sorted(set(texts) - set(SUPPORTED_LANGUAGES))
-    if unknown:
-        errors.append(f"{where}: text in unknown languages {unknown} (use {', '.join(SUPPORTED_LANGUAGES)})")
+    for lang in sorted(set(texts) - set(SUPPORTED_LANGUAGES)):
+        errors.append(
+            f"{where(f'text.{lang}')}: text in unknown language {lang!r} (use {', '.join(SUPPORTED_LANGUAGES)})"
+        )
     if not texts.get("fr"):
-        errors.append(f"{where}: text: needs French (fr:), sent to everyone whose language is missing")
+        errors.append(f"{where('text')}: text: needs French (fr:), sent to everyone whose language is missing")
     for lang, body in texts.items():
         if len(body) > MAX_TEXT:
-            errors.append(f"{where}: the {lang} text has {len(body)} characters; at most {MAX_TEXT}")
+            errors.append(f"{where(f'text.{lang}')}: the {lang} text has {len(body)} characters; at most {MAX_TEXT}")
     return texts
 
 
@@ -164,7 +165,7 @@ def _audience(value: Any, where: Callable[[str], str], neighbourhoods: set[str],
         wrong = [item for item in listed if known is not None and item not in known]
         if wrong:
             errors.append(
-                f"{where(f'audience.{key}')}: unknown {key} {wrong} (known: {', '.join(sorted(known or ()))})"
+                f"{where(f'audience.{key}')}: audience {key}: unknown {wrong} (known: {', '.join(sorted(known or ()))})"
             )
         chosen[key] = tuple(listed)
     booked = value.get("booked")

@@ -42,9 +42,13 @@ class BroadcastsFlow:
         """Right after consent: one short question, then on with what the resident was doing."""
         t = turn.t
         turn.resident.step_data = {**turn.resident.step_data, "then": then}
-        text = t("✅ Merci, c'est noté.") + "\n\n" + t(
-            "📣 Une dernière question : voulez-vous recevoir ici les annonces d'ateliers et de réunions ?\n"
-            "Un message par jour au plus, jamais le soir. Vous pourrez arrêter quand vous voulez."
+        text = (
+            t("✅ Merci, c'est noté.")
+            + "\n\n"
+            + t(
+                "📣 Une dernière question : voulez-vous recevoir ici les annonces d'ateliers et de réunions ?\n"
+                "Un message par jour au plus, jamais le soir. Vous pourrez arrêter quand vous voulez."
+            )
         )
         buttons = ((Button(t("🔔 Oui, volontiers"), "an.y"), Button(t("Non merci"), "an.n")),)
         turn.say(text, buttons, replace=True)

@@ -242,6 +242,11 @@ async def forget_rows(session: AsyncSession, now: datetime) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+async def listed(session: AsyncSession) -> list[Broadcast]:
+    """Newest first."""
+    return list((await session.execute(select(Broadcast).order_by(Broadcast.id.desc()))).scalars())
+
+
 async def by_token(session: AsyncSession, token: str) -> Broadcast | None:
     return (await session.execute(select(Broadcast).where(Broadcast.token == token))).scalar_one_or_none()
 

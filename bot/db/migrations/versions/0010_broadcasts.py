@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column("done_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("counts", sa.JSON(), nullable=True),
         sa.Column("bookings", sa.Integer(), nullable=False, server_default="0"),
+        sa.Column("followed_up_at", sa.DateTime(timezone=True), nullable=True),
     )
     op.create_table(
         "send_pace",
