@@ -6,6 +6,7 @@ files of the repository, so the same checkout serves any territory.
 
 from __future__ import annotations
 
+from datetime import time
 from pathlib import Path
 
 from pydantic import Field, ValidationError, field_validator
@@ -45,6 +46,8 @@ class Settings(BaseSettings):
     # Outbox messages a second, all bot processes together (Telegram allows about 30).
     send_rate: float = Field(default=25.0, alias="TREMPLIN_SEND_RATE", gt=0, le=30)
     broadcasts_per_day: int = Field(default=1, alias="TREMPLIN_BROADCASTS_PER_DAY", ge=1)
+    # No announcement leaves between these times (Paris); "none" turns the rule off (tests at night).
+    quiet_hours: str = Field(default="21:00-08:00", alias="TREMPLIN_QUIET_HOURS")
 
     @field_validator("default_language")
     @classmethod
@@ -60,6 +63,25 @@ class Settings(BaseSettings):
         if value and not (len(value) <= 256 and all(c.isascii() and (c.isalnum() or c in "_-") for c in value)):
             raise ValueError("must be 1-256 characters of A-Z a-z 0-9 _ - (Telegram's rule)")
         return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _hours(cls, value: str) -> str:
+        value = value.strip().lower()
+        if value not in ("", "none"):
+            try:
+                _from, _until = (time.fromisoformat(part.strip()) for part in value.split("-"))
+            except ValueError as exc:
+                raise ValueError("must look like 21:00-08:00, or none") from exc
+        return value
+
+    @property
+    def quiet(self) -> tuple[time, time] | None:
+        """When announcements wait (from, until), Paris time; None: they never wait."""
+        if self.quiet_hours in ("", "none"):
+            return None
+        start, end = (time.fromisoformat(part.strip()) for part in self.quiet_hours.split("-"))
+        return start, end
 
     @property
     def coordinator_ids(self) -> frozenset[str]:

@@ -77,7 +77,8 @@ async def pump_outbox(
         at = time.time()
         if rate and await outbox.ahead(session, channel, at) > FAR_AHEAD:
             return Batch([], at)
-        rows = await outbox.claim(session, channel, now, limit, runtime.settings.broadcasts_per_day, chat)
+        settings = runtime.settings
+        rows = await outbox.claim(session, channel, now, limit, settings.broadcasts_per_day, chat, settings.quiet)
         start = await outbox.reserve(session, channel, len(rows), interval, at) if rate and rows else at
         return Batch(rows, start)
 

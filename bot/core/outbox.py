@@ -43,13 +43,16 @@ class Throttled(Exception):
         self.seconds = seconds
 
 
-def polite(moment: datetime) -> datetime:
+def polite(moment: datetime, quiet: tuple[time, time] | None = (QUIET_FROM, QUIET_UNTIL)) -> datetime:
     """No announcement between 21:00 and 08:00 in Paris: such a message waits for the morning."""
+    if quiet is None:
+        return moment
+    start, end = quiet
     local = moment.astimezone(PARIS)
-    if local.time() >= QUIET_FROM:
-        return datetime.combine(local.date() + timedelta(days=1), QUIET_UNTIL, tzinfo=PARIS)
-    if local.time() < QUIET_UNTIL:
-        return datetime.combine(local.date(), QUIET_UNTIL, tzinfo=PARIS)
+    if local.time() >= start and start >= end:  # the evening of a night that ends tomorrow
+        return datetime.combine(local.date() + timedelta(days=1), end, tzinfo=PARIS)
+    if local.time() < end and (start >= end or local.time() >= start):
+        return datetime.combine(local.date(), end, tzinfo=PARIS)
     return moment
 
 
@@ -117,7 +120,13 @@ def is_group(chat_id: str) -> bool:
 
 
 async def claim(
-    session: AsyncSession, channel: str, now: datetime, limit: int = 20, per_day: int = 1, chat: str | None = None
+    session: AsyncSession,
+    channel: str,
+    now: datetime,
+    limit: int = 20,
+    per_day: int = 1,
+    chat: str | None = None,
+    quiet: tuple[time, time] | None = (QUIET_FROM, QUIET_UNTIL),
 ) -> list[OutboxMessage]:
     """Due rows for this channel, lane by lane, marked as being sent; rows past their use-by time are dropped.
 
@@ -126,7 +135,7 @@ async def claim(
     run; what is left waits, in order, for the next run. Broadcasts keep the quiet hours even when
     they take long to send, and a resident gets at most `per_day` of them a day: the rest wait for
     the next morning. With `chat`, only that chat's rows (a terminal user's)."""
-    morning = polite(now)
+    morning = polite(now, quiet)
     if morning != now:  # quiet hours: announcements due now wait, in one statement
         await session.execute(
             update(OutboxMessage)
@@ -154,7 +163,7 @@ async def claim(
             continue
         chat = row.chat_id
         if row.lane == LANE_BROADCASTS and today.get(chat, 0) >= per_day:
-            row.due_at = polite(_midnight(now) + timedelta(days=1))
+            row.due_at = polite(_midnight(now) + timedelta(days=1), quiet)
             continue
         if len(ready) >= limit or batch.get(chat, 0) >= PER_CHAT_BATCH:
             continue
@@ -248,9 +257,7 @@ async def hold(session: AsyncSession, channel: str, until: float) -> None:
 async def postpone(session: AsyncSession, channel: str, chat_id: str, until: datetime) -> None:
     """Everything due for one chat waits until then (the group asked us to slow down)."""
     await session.execute(
-        update(OutboxMessage)
-        .where(*_waiting(channel, until), OutboxMessage.chat_id == chat_id)
-        .values(due_at=until)
+        update(OutboxMessage).where(*_waiting(channel, until), OutboxMessage.chat_id == chat_id).values(due_at=until)
     )
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable
 
 from sqlalchemy import select
@@ -34,7 +35,7 @@ class BroadcastsFlow:
 
     def commands(self) -> dict[str, Command]:
         async def stop(turn: Turn) -> None:
-            await self._stop(turn)
+            await self._stop_all(turn)
 
         return {"stop": stop}
 
@@ -68,6 +69,11 @@ class BroadcastsFlow:
         return await self.carry_on(turn, then or "menu")
 
     async def _stop(self, turn: Turn) -> bool:
+        handled = await self._stop_all(turn)
+        _keep_the_announcement(turn)
+        return handled
+
+    async def _stop_all(self, turn: Turn) -> bool:
         resident, t = turn.resident, turn.t
         if resident.announcements != broadcasts.YES:
             turn.say(t("Vous ne recevez pas d'annonces. Rien à arrêter 🙂"))
@@ -91,10 +97,16 @@ class BroadcastsFlow:
         before = await _booking(turn, info.id)
         had = before is not None and before.status in active
         handled = await self.carry_on(turn, "ss.b." + info.key)
+        _keep_the_announcement(turn)
         after = await _booking(turn, info.id)
         if not had and after is not None and after.status in active:
             broadcast.bookings += 1
         return handled
+
+
+def _keep_the_announcement(turn: Turn) -> None:
+    """A press on an announcement is answered below it: the announcement itself stays as it was."""
+    turn.reply.messages = [dataclasses.replace(m, replace=False) for m in turn.reply.messages]
 
 
 async def _booking(turn: Turn, session_id: int) -> Booking | None:

@@ -164,16 +164,16 @@ async def preview(
 async def queue(
     session: AsyncSession, broadcast: Broadcast, catalogs: Catalogs, screening: Screening | None, now: datetime
 ) -> int:
-    """One outbox row per recipient, in the broadcasts' lane, due at its time (never at night)."""
+    """One outbox row per recipient, in the broadcasts' lane, due at its time; the sender keeps the
+    quiet hours and the one-a-day rule when it sends (a long broadcast may run into the evening)."""
     if broadcast.status != "draft":
         raise ValueError(f"broadcast {broadcast.id} is {broadcast.status}, not a draft")
     people = await recipients(session, Audience.from_json(broadcast.audience), screening, now)
     shown = {lang: message(broadcast, catalogs, lang) for lang in {r.language for r in people}}
     due = broadcast.send_at if broadcast.send_at is not None and broadcast.send_at > now else now
     for resident in people:
-        await outbox.enqueue(
-            session, resident, shown[resident.language], KIND, now, due_at=due, broadcast_id=broadcast.id
-        )
+        text = shown[resident.language]  # urgent: the quiet hours are kept by the sender, not here
+        await outbox.enqueue(session, resident, text, KIND, now, due_at=due, broadcast_id=broadcast.id, urgent=True)
     broadcast.status = "queued"
     broadcast.queued_at = now
     return len(people)
