@@ -227,11 +227,11 @@ async def test_the_coordinator_is_told_how_it_went_and_what_it_booked(person, ru
     assert await in_transaction(runtime.sessions, lambda s: report(s, runtime.core.catalogs, clock())) == 1
     await drain(runtime, phone)
     told = phone.got["boss"][0].text
-    assert "Annonce n° 1" in told and "Envoyées : 2" in told and "العربية : 1 envoyées" in told
+    assert "Annonce n° 1" in told and "Envoyées : 2" in told and "العربية : ✅ 1" in told
     clock.now += timedelta(days=3, minutes=1)
     await in_transaction(runtime.sessions, lambda s: report(s, runtime.core.catalogs, clock()))
     await drain(runtime, phone)
-    assert "1 réservation(s)" in phone.got["boss"][-1].text
+    assert "1 réservation faite" in phone.got["boss"][-1].text
 
 
 def test_every_mistake_in_a_broadcast_file_names_its_line():
@@ -251,3 +251,35 @@ def test_every_mistake_in_a_broadcast_file_names_its_line():
     assert any(e.startswith("b.yml:8:") and "past" in e for e in errors)
     _, broken = compose.read("text: [unclosed\n", "b.yml", NEIGHBOURHOODS, now)
     assert broken and broken[0].startswith("b.yml:")
+
+
+async def test_a_coordinator_writes_one_in_telegram_in_two_languages_for_arabic_speakers(person, runtime, clock):
+    from tests.test_outreach_flow import coordinators, staff
+
+    coordinators(runtime, "boss")
+    await resident(person, "581")  # French
+    await resident(person, "582", "ar")
+    claire = await staff(person)
+    nobody = await resident(person, "583")
+    assert (await nobody.send("/broadcast"))[0].text.startswith("Je ne connais pas cette commande")
+    seen = await claire.send("/broadcast")
+    assert "Aucune annonce pour l'instant." in seen[0].text
+    await claire.press("➕ Nouvelle annonce")
+    seen = await claire.send("Forum des créateurs samedi 10 h, entrée libre")
+    assert "Autres langues" in seen[0].text
+    await claire.press("➕ العربية")
+    await claire.send("منتدى المبدعين يوم السبت الساعة 10")
+    await claire.press("➡️ Qui la reçoit ?")
+    await claire.press("⬜ العربية")
+    seen = await claire.press("👀 Aperçu")
+    assert "1 résident la recevra" in seen[0].text and "العربية : 1" in seen[0].text
+    seen = await claire.press("✅ Envoyer maintenant")
+    assert "Annonce n° 1" in seen[0].text and "1 message en file" in seen[0].text
+    phone = Phone()
+    await drain(runtime, phone)
+    assert list(phone.got) == ["582"] and "منتدى المبدعين" in phone.got["582"][0].text
+    await in_transaction(runtime.sessions, lambda s: report(s, runtime.core.catalogs, clock()))
+    await drain(runtime, phone)
+    assert "Annonce n° 1" in phone.got["boss"][0].text  # the report goes to whoever sent it
+    seen = await claire.send("/broadcast")
+    assert "<b>n° 1</b> · terminée" in seen[0].text and "✅ 1 ·" in seen[0].text

@@ -12,6 +12,7 @@ import logging
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import callbacks, residents
+from bot.core.broadcasts.coordinator import AnnouncingFlow
 from bot.core.broadcasts.flow import BroadcastsFlow
 from bot.core.contact import contact_block
 from bot.core.context import STEP_MENU, Command, Core, Handler, Turn
@@ -62,6 +63,7 @@ class Dialogue:
         self.sessions = SessionsFlow(core.catalogs, core.territory)
         self.coordination = CoordinatorFlow(self.sessions)
         self.outreach = OutreachFlow(core, lambda inbound: is_coordinator(self.core, inbound))
+        self.announcing = AnnouncingFlow(core, lambda inbound: is_coordinator(self.core, inbound))
         self.faq = (
             FaqFlow(core.catalogs, core.answers, lambda t, now: contact_block(core.territory, t, now))
             if core.answers is not None
@@ -84,7 +86,7 @@ class Dialogue:
             "sessions": self._sessions_command,
             "back": self._back,
         }
-        self.staff_commands: dict[str, Command] = self.outreach.commands()  # unknown to anyone else
+        self.staff_commands = {**self.outreach.commands(), **self.announcing.commands()}  # unknown to others
 
     def _routes(self) -> dict[str, Handler]:
         """Every button's action, by its name or its prefix ("ss.b." + a session key)."""
@@ -96,19 +98,15 @@ class Dialogue:
             self.coordination.routes(lambda inbound: is_coordinator(self.core, inbound)),
             self.outreach.routes(),
             self.broadcasts.routes(),
+            self.announcing.routes(),
         ]
         if self.flow is not None:
             owned.append(self.flow.routes(self._needs_consent))
         if self.faq is not None:
             owned.append(self.faq.routes())
-        if self.handover is not None:
-            owned.append(
-                {
-                    "m.human": lambda turn, _: self._human(turn, "asked"),
-                    "m.human.s": lambda turn, _: self._human(turn, "screening"),  # the questionnaire advised it
-                    "h.ask.": self._human,  # carries the reason, once consent is given
-                }
-            )
+        if self.handover is not None:  # "m.human.s": the questionnaire advised it; "h.ask.<reason>": after consent
+            human: dict[str, Handler] = {"m.human.s": lambda turn, _: self._human(turn, "screening")}
+            owned.append({"m.human": lambda turn, _: self._human(turn, "asked"), "h.ask.": self._human, **human})
         for routes in owned:
             clash = table.keys() & routes.keys()
             if clash:
@@ -137,8 +135,8 @@ class Dialogue:
             pass  # a changed caption under a photo sent earlier: nothing new to answer
         elif inbound.kind is Kind.MEDIA:
             await self._media(turn)
-        elif await self.outreach.typed(turn):
-            pass  # a coordinator named the event of a new campaign
+        elif await self.outreach.typed(turn) or await self.announcing.typed(turn):
+            pass  # a coordinator named the event of a new campaign, or wrote an announcement
         elif not await self._typed_in_screening(turn):
             await self._text(turn)
         await seal(turn)

@@ -32,6 +32,7 @@ STAFF_COMMANDS = (
     ("sessions", N_("Sessions : inscrits, présences")),
     ("outreach", N_("Campagnes : lien, QR code, flyer")),
     ("stats", N_("Parcours des résidents (12 mois)")),
+    ("broadcast", N_("Annonces aux résidents")),
 )
 
 

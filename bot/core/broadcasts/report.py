@@ -38,7 +38,7 @@ def done_text(broadcast: Broadcast, counts: dict[str, dict[str, int]], t: Texts)
         lines.append(
             "• "
             + t(
-                "{language} : {sent} envoyées, {blocked} bloquées, {failed} échecs",
+                "{language} : ✅ {sent} · 🚫 {blocked} · ⚠️ {failed}",
                 language=LANGUAGE_NAMES.get(lang, lang),
                 sent=by.get("sent", 0),
                 blocked=by.get("blocked", 0),
@@ -51,10 +51,11 @@ def done_text(broadcast: Broadcast, counts: dict[str, dict[str, int]], t: Texts)
 
 
 def follow_up_text(broadcast: Broadcast, t: Texts) -> str:
-    return t(
-        "📣 Annonce n° {number} : {count} réservation(s) faites avec son bouton « Je réserve ».",
+    return t.plural(
+        "📣 Annonce n° {number} : {n} réservation faite avec son bouton « Je réserve ».",
+        "📣 Annonce n° {number} : {n} réservations faites avec son bouton « Je réserve ».",
+        broadcast.bookings,
         number=broadcast.id,
-        count=broadcast.bookings,
     )
 
 
