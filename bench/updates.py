@@ -282,7 +282,7 @@ def report(results: list[Series], baseline: Series, args: argparse.Namespace) ->
     print("median, p90: from the update being available at the stand-in to the last reply call received there;")
     print("first call: the same, to the first reply call (median); CPU: the bot process's CPU time per update")
     print("(a mean of the kernel's 10 ms ticks, so only over many updates; for Tremplin it includes its")
-    print("background jobs, an outbox poll every 2 s).")
+    print("background jobs and the outbox sender, which looks for due messages every second when idle).")
     for series in results:
         if series.faq_waits:
             print(

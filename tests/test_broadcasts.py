@@ -3,6 +3,7 @@ never at night, at most one a day, behind replies and relays, and stopped with o
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -283,3 +284,45 @@ async def test_a_coordinator_writes_one_in_telegram_in_two_languages_for_arabic_
     assert "Annonce n° 1" in phone.got["boss"][0].text  # the report goes to whoever sent it
     seen = await claire.send("/broadcast")
     assert "<b>n° 1</b> · terminée" in seen[0].text and "✅ 1 ·" in seen[0].text
+
+
+async def test_two_processes_share_the_outbox_and_the_rate_and_send_each_message_once(person, runtime, settings):
+    """Two bot processes (two engines on one database) sending the same broadcast together."""
+    for n in range(40):
+        await resident(person, f"59{n:02d}")
+    await send(runtime, await draft(runtime))
+    other = Runtime.build(settings, clock=runtime.core.clock, answers=runtime.core.answers)
+    other.owns_answers = False
+    landed: list[tuple[float, str]] = []
+
+    async def phone(chat_id: str, message: Outbound) -> None:
+        landed.append((time.monotonic(), chat_id))
+
+    async def work(process: Runtime) -> None:
+        while await pump_outbox(process, "test", phone, rate=20, limit=5):
+            pass
+
+    try:
+        await asyncio.gather(work(runtime), work(other), work(runtime), work(other))
+    finally:
+        await other.close()
+    chats = [chat for _, chat in landed]
+    assert sorted(chats) == sorted(f"59{n:02d}" for n in range(40))  # everyone, once
+    moments = sorted(at for at, _ in landed)
+    busiest = max(sum(1 for at in moments if start <= at < start + 1.0) for start in moments)
+    assert busiest <= 20 + 1  # the two together within 20 a second (one slot of jitter)
+
+
+async def test_erasing_everything_takes_the_announcements_meant_for_them_too(person, runtime, clock):
+    malik = await resident(person, "601")
+    await send(runtime, await draft(runtime, WORKSHOP + "at: 2026-11-24 15:00\n"))
+    await malik.press("🔒 Mes données")
+    await malik.press("🗑️ Tout effacer")
+    await malik.press("🗑️ Oui, tout effacer")
+    clock.now = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
+    phone = Phone()
+    await drain(runtime, phone)
+    assert phone.got == {}
+    async with runtime.sessions() as session:
+        left = (await session.execute(select(OutboxMessage).where(OutboxMessage.chat_id == "601"))).scalars().all()
+        assert left == []  # not even who it was for

@@ -12,7 +12,8 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.messages import Outbound
@@ -230,10 +231,7 @@ async def release(session: AsyncSession, ids: list[int]) -> None:
 async def reserve(session: AsyncSession, channel: str, count: int, interval: float, at: float) -> float:
     """Book `count` sending slots `interval` seconds apart for this channel, shared with every other
     process; returns when the first one may leave (seconds since the epoch, `at` or later)."""
-    pace = await session.get(SendPace, channel, with_for_update=True)
-    if pace is None:
-        pace = SendPace(channel=channel, next_at=at)
-        session.add(pace)
+    pace = await _pace(session, channel, at)
     start = max(pace.next_at, at)
     pace.next_at = start + count * interval
     return start
@@ -247,11 +245,18 @@ async def ahead(session: AsyncSession, channel: str, at: float) -> float:
 
 async def hold(session: AsyncSession, channel: str, until: float) -> None:
     """Nothing leaves on this channel before `until`, from any process (after a 429)."""
-    pace = await session.get(SendPace, channel, with_for_update=True)
-    if pace is None:
-        session.add(SendPace(channel=channel, next_at=until))
-    else:
-        pace.next_at = max(pace.next_at, until)
+    pace = await _pace(session, channel, until)
+    pace.next_at = max(pace.next_at, until)
+
+
+async def _pace(session: AsyncSession, channel: str, at: float) -> SendPace:
+    """The channel's row, locked; made if missing (two processes may try at once: one insert wins)."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    await session.execute(insert(SendPace).values(channel=channel, next_at=at).on_conflict_do_nothing())
+    pace = await session.get(SendPace, channel, with_for_update=True, populate_existing=True)
+    assert pace is not None
+    return pace
 
 
 async def postpone(session: AsyncSession, channel: str, chat_id: str, until: datetime) -> None:
@@ -281,6 +286,16 @@ async def cancel_lane(session: AsyncSession, channel: str, chat_id: str, lane: i
         )
         .values(status="cancelled")
     )
+
+
+async def forget_lane(session: AsyncSession, channel: str, chats: list[str], lane: int) -> None:
+    """Delete what these chats received or were to receive in one lane (their people are erased)."""
+    if chats:
+        await session.execute(
+            delete(OutboxMessage).where(
+                OutboxMessage.channel == channel, OutboxMessage.chat_id.in_(chats), OutboxMessage.lane == lane
+            )
+        )
 
 
 async def sent(session: AsyncSession, message_id: int, now: datetime) -> None:

@@ -81,7 +81,7 @@ class AnnouncingFlow:
         for made in found[:LISTED]:
             total = broadcasts.totals(await broadcasts.counts(turn.session, made))
             first = t.escape(str(made.texts.get("fr", "")).splitlines()[0][:60].rstrip())
-            lines += ["", f"<b>n° {made.id}</b> · {_status(t, made)}", f"« {first} »"]
+            lines += ["", "<b>" + t("n° {number}", number=made.id) + f"</b> · {_status(t, made)}", f"« {first} »"]
             lines.append(
                 t(
                     "✅ {sent} · 🚫 {blocked} · ⚠️ {failed} · ⏳ {pending} · 🎫 {bookings}",

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core import outbox
 from bot.db.models import ParkedMessage, RecentMessage, Resident, ScreeningRun
 
 CONSENT_YES = "yes"
@@ -38,13 +39,20 @@ def has_consent(resident: Resident) -> bool:
 
 
 async def erase(session: AsyncSession, resident: Resident) -> None:
-    """Erase means gone: the row is deleted, not flagged."""
+    """Erase means gone: the row is deleted, not flagged, with the announcements meant for them."""
+    await outbox.forget_lane(session, resident.channel, [resident.external_id], outbox.LANE_BROADCASTS)
     await session.delete(resident)
 
 
 async def forget_inactive(session: AsyncSession, now: datetime, retention_days: int) -> int:
     """Delete residents nobody heard from within the retention period; returns how many."""
     cutoff = now - timedelta(days=retention_days)
+    gone = (
+        await session.execute(select(Resident.channel, Resident.external_id).where(Resident.last_seen_at < cutoff))
+    ).all()
+    for channel in {c for c, _ in gone}:
+        chats = [chat for c, chat in gone if c == channel]
+        await outbox.forget_lane(session, channel, chats, outbox.LANE_BROADCASTS)
     result = await session.execute(delete(Resident).where(Resident.last_seen_at < cutoff))
     return int(getattr(result, "rowcount", 0) or 0)
 
