@@ -326,3 +326,18 @@ async def test_erasing_everything_takes_the_announcements_meant_for_them_too(per
     async with runtime.sessions() as session:
         left = (await session.execute(select(OutboxMessage).where(OutboxMessage.chat_id == "601"))).scalars().all()
         assert left == []  # not even who it was for
+
+
+async def test_someone_who_agreed_before_announcements_existed_is_asked_once_on_return(person, runtime):
+    from sqlalchemy import update
+
+    sami = await resident(person, "611", announcements=False)
+    await in_transaction(  # as a row written before this question was asked
+        runtime.sessions, lambda s: s.execute(update(Resident).values(announcements=None))
+    )
+    seen = await sami.send("/start")
+    assert seen[0].text.startswith("Re-bonjour") and "annonces d'ateliers" in seen[1].text
+    seen = await sami.press("🔔 Oui, volontiers")
+    assert "je vous enverrai les annonces" in seen[0].text and "Que voulez-vous faire" in seen[1].text
+    seen = await sami.send("/start")
+    assert "annonces d'ateliers" not in " ".join(m.text for m in seen)  # asked once

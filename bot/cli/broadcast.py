@@ -55,7 +55,7 @@ async def _new(runtime: Runtime, args: argparse.Namespace) -> int:
     try:
         made, shown = await in_transaction(runtime.sessions, save)
     except ValueError as exc:
-        print(f"tremplin: {args.file.name}: {exc}; nothing was saved", file=sys.stderr)
+        print(f"tremplin: {args.file.name}:{draft.session_line}: {exc}; nothing was saved", file=sys.stderr)
         return 2
     print(f"broadcast {made.id} (draft): {shown.total} recipient(s)")
     for lang, count in shown.per_language.items():

@@ -198,6 +198,9 @@ class Dialogue:
             return
         name = inbound.first_name if privacy.has_consent(resident) else None
         turn.say(t("Re-bonjour {name} 👋", name=name) if name else t("Re-bonjour 👋"))
+        if name and resident.announcements is None:  # agreed before announcements existed: asked once now
+            self.broadcasts.ask(turn, "", thanks=False)
+            return
         self.welcome.menu(turn)
 
     async def _sessions_command(self, turn: Turn) -> None:

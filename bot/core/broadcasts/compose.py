@@ -69,6 +69,7 @@ class Draft:
     session_key: str | None = None
     audience: Audience = field(default_factory=Audience)
     send_at: datetime | None = None
+    session_line: int = 0  # where `session:` is written, for a mistake found later (no such session)
 
 
 def _lines(node: yaml.Node | None) -> dict[str, int]:
@@ -118,6 +119,7 @@ def read(text: str, name: str, neighbourhoods: set[str], now: datetime) -> tuple
     session = data.get("session")
     if session is not None:
         draft.session_key = str(session).strip() or None
+        draft.session_line = lines.get("session", 0)
     draft.audience = _audience(data.get("audience"), where, neighbourhoods, errors)
     if data.get("at") not in (None, ""):
         draft.send_at = _when(data["at"], where("at"), now, errors)

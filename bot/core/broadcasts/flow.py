@@ -39,17 +39,14 @@ class BroadcastsFlow:
 
         return {"stop": stop}
 
-    def ask(self, turn: Turn, then: str) -> None:
-        """Right after consent: one short question, then on with what the resident was doing."""
+    def ask(self, turn: Turn, then: str, *, thanks: bool = True) -> None:
+        """Right after consent (or, once, on the return of someone who agreed before announcements
+        existed): one short question, then on with what the resident was doing."""
         t = turn.t
         turn.resident.step_data = {**turn.resident.step_data, "then": then}
-        text = (
-            t("✅ Merci, c'est noté.")
-            + "\n\n"
-            + t(
-                "📣 Une dernière question : voulez-vous recevoir ici les annonces d'ateliers et de réunions ?\n"
-                "Un message par jour au plus, jamais le soir. Vous pourrez arrêter quand vous voulez."
-            )
+        text = (t("✅ Merci, c'est noté.") + "\n\n" if thanks else "") + t(
+            "📣 Une dernière question : voulez-vous recevoir ici les annonces d'ateliers et de réunions ?\n"
+            "Un message par jour au plus, jamais le soir. Vous pourrez arrêter quand vous voulez."
         )
         buttons = ((Button(t("🔔 Oui, volontiers"), "an.y"), Button(t("Non merci"), "an.n")),)
         turn.say(text, buttons, replace=True)
