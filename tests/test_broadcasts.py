@@ -258,6 +258,7 @@ async def test_a_coordinator_writes_one_in_telegram_in_two_languages_for_arabic_
     from tests.test_outreach_flow import coordinators, staff
 
     coordinators(runtime, "boss")
+    await publish(runtime)
     await resident(person, "581")  # French
     await resident(person, "582", "ar")
     claire = await staff(person)
@@ -272,13 +273,17 @@ async def test_a_coordinator_writes_one_in_telegram_in_two_languages_for_arabic_
     await claire.send("منتدى المبدعين يوم السبت الساعة 10")
     await claire.press("➡️ Qui la reçoit ?")
     await claire.press("⬜ العربية")
+    await claire.press("🎫 Bouton « Je réserve »")
+    await claire.press("mar. 15 déc.")  # the session its button books
     seen = await claire.press("👀 Aperçu")
     assert "1 résident la recevra" in seen[0].text and "العربية : 1" in seen[0].text
+    assert "Avec le bouton « Je réserve » : Êtes-vous prêt à entreprendre ?" in seen[0].text
     seen = await claire.press("✅ Envoyer maintenant")
     assert "Annonce n° 1" in seen[0].text and "1 message en file" in seen[0].text
     phone = Phone()
     await drain(runtime, phone)
     assert list(phone.got) == ["582"] and "منتدى المبدعين" in phone.got["582"][0].text
+    assert phone.got["582"][0].buttons[0][0].data.startswith("x:bc.b.")  # its Book button
     await in_transaction(runtime.sessions, lambda s: report(s, runtime.core.catalogs, clock()))
     await drain(runtime, phone)
     assert "Annonce n° 1" in phone.got["boss"][0].text  # the report goes to whoever sent it

@@ -17,6 +17,8 @@ from bot.core.broadcasts import compose
 from bot.core.broadcasts import service as broadcasts
 from bot.core.context import STEP_MENU, Command, Core, Handler, Turn, menu_row
 from bot.core.messages import Button, Inbound
+from bot.core.sessions import service as sessions
+from bot.core.sessions.cards import Cards
 from bot.core.texts import N_, Texts
 from bot.db.models import Broadcast
 from bot.i18n import LANGUAGE_NAMES, PARIS, format_clock, format_day
@@ -24,6 +26,7 @@ from bot.i18n import LANGUAGE_NAMES, PARIS, format_clock, format_day
 STEP_TEXT = "broadcast.text"  # the coordinator is typing a text; the draft says in which language
 DRAFT = "broadcast"
 LISTED = 5
+SESSIONS = 6  # upcoming sessions offered for the *Book* button
 OUTCOME_NAMES = {"ready": N_("🚀 prêts"), "not_yet": N_("🌱 pas encore"), "job_first": N_("💼 emploi d'abord")}
 BOOKED_NAMES = {
     None: N_("👥 avec ou sans réservation"),
@@ -40,10 +43,10 @@ class AnnouncingFlow:
         self.allowed = allowed
 
     def commands(self) -> dict[str, Command]:
-        async def listing(turn: Turn) -> None:
-            await self.listing(turn)
+        async def shown(turn: Turn) -> None:
+            await listing(turn)
 
-        return {"broadcast": listing}
+        return {"broadcast": shown}
 
     def routes(self) -> dict[str, Handler]:
         def guarded(handler: Handler) -> Handler:
@@ -52,12 +55,12 @@ class AnnouncingFlow:
 
             return run
 
-        async def listing(turn: Turn, _: str) -> bool:
-            await self.listing(turn, replace=True)
+        async def again(turn: Turn, _: str) -> bool:
+            await listing(turn, replace=True)
             return True
 
         table: dict[str, Handler] = {
-            "bx.list": listing,
+            "bx.list": again,
             "bx.new": self._new,
             "bx.tr.": self._ask_translation,
             "bx.aud": self._audience_screen,
@@ -67,45 +70,11 @@ class AnnouncingFlow:
             "bx.b": self._cycle_booked,
             "bx.see": self._preview,
             "bx.go.": self._send,
-            "bx.stop.": self._cancel,
+            "bx.stop.": _cancel,
+            "bx.ses": self._sessions,
+            "bx.s.": self._pick_session,
         }
         return {action: guarded(handler) for action, handler in table.items()}
-
-    # -- the list --------------------------------------------------------------------------------
-
-    async def listing(self, turn: Turn, *, replace: bool = False) -> None:
-        t = turn.t
-        found = await broadcasts.listed(turn.session)
-        lines = [t("📣 <b>Annonces</b>")]
-        stops: list[tuple[Button, ...]] = []
-        for made in found[:LISTED]:
-            total = broadcasts.totals(await broadcasts.counts(turn.session, made))
-            first = t.escape(str(made.texts.get("fr", "")).splitlines()[0][:60].rstrip())
-            lines += ["", "<b>" + t("n° {number}", number=made.id) + f"</b> · {_status(t, made)}", f"« {first} »"]
-            lines.append(
-                t(
-                    "✅ {sent} · 🚫 {blocked} · ⚠️ {failed} · ⏳ {pending} · 🎫 {bookings}",
-                    sent=total.get("sent", 0), blocked=total.get("blocked", 0), failed=total.get("failed", 0),
-                    pending=total.get("pending", 0), bookings=made.bookings,
-                )
-            )  # fmt: skip
-            if made.status == "queued":
-                stops.append((Button(t("⏹️ Arrêter n° {number}", number=made.id), f"bx.stop.{made.id}"),))
-        if not found:
-            lines.append(t("Aucune annonce pour l'instant."))
-        buttons = ((Button(t("➕ Nouvelle annonce"), "bx.new"),), *stops, menu_row(t))
-        turn.say("\n".join(lines), buttons, replace=replace)
-
-    async def _cancel(self, turn: Turn, number: str) -> bool:
-        made = await turn.session.get(Broadcast, int(number)) if number.isdigit() else None
-        if made is None or made.status != "queued":
-            return False
-        stopped = await broadcasts.cancel(turn.session, made)
-        turn.reply.notice = turn.t.plural(
-            "⏹️ Arrêtée : {n} message ne partira pas.", "⏹️ Arrêtée : {n} messages ne partiront pas.", stopped
-        )
-        await self.listing(turn, replace=True)
-        return True
 
     # -- writing one -----------------------------------------------------------------------------
 
@@ -193,6 +162,7 @@ class AnnouncingFlow:
         for group in (langs, places, advice):
             rows += [tuple(group[i : i + 2]) for i in range(0, len(group), 2)]
         rows.append((Button(t(BOOKED_NAMES[audience.booked]), "bx.b"),))
+        rows.append((Button(t("🎫 Bouton « Je réserve »"), "bx.ses"),))
         rows.append((Button(t("👀 Aperçu"), "bx.see"),))
         text = "\n".join(
             (
@@ -226,6 +196,33 @@ class AnnouncingFlow:
         _keep(turn, {**draft, "audience": {**draft["audience"], "booked": following}})
         return await self._audience_screen(turn, "")
 
+    async def _sessions(self, turn: Turn, _: str) -> bool:
+        """Which session its *Book* button books, among the next ones (or none)."""
+        if _draft(turn) is None:
+            return False
+        t = turn.t
+        found = await sessions.upcoming(turn.session, turn.now)
+        cards = Cards(self.core.catalogs, self.core.territory)
+        rows = [
+            (Button(_cut(f"{cards.short(info, t.lang)} · {Cards.title(info, t.lang)}", 40), f"bx.s.{info.key}"),)
+            for info in found[:SESSIONS]
+        ]
+        rows.append((Button(t("🚫 Sans bouton"), "bx.s.-"),))
+        text = (
+            t("🎫 <b>Bouton « Je réserve »</b>")
+            + "\n"
+            + t("Pour quelle réunion ? Un toucher suffit pour réserver, liste d'attente comprise.")
+        )
+        turn.say(text, (*rows, (Button(t("⬅️ Retour"), "bx.aud"),)), replace=True)
+        return True
+
+    async def _pick_session(self, turn: Turn, key: str) -> bool:
+        draft = _draft(turn)
+        if draft is None or (key != "-" and await sessions.get(turn.session, key) is None):
+            return False
+        _keep(turn, {**draft, "session": None if key == "-" else key})
+        return await self._audience_screen(turn, "")
+
     async def _preview(self, turn: Turn, _: str) -> bool:
         draft = _draft(turn)
         if draft is None or not draft["texts"].get("fr"):
@@ -237,6 +234,9 @@ class AnnouncingFlow:
         lines += [f"• {LANGUAGE_NAMES[lang]} : {count}" for lang, count in shown.per_language.items()]
         if shown.fallback:
             lines.append(t("dont {count} en français (pas de texte dans leur langue)", count=shown.fallback))
+        info = await sessions.get(turn.session, made.session_key) if made.session_key else None
+        if info is not None:
+            lines.append(t("🎫 Avec le bouton « Je réserve » : {title}", title=t.escape(Cards.title(info, t.lang))))
         lines += ["", t("Jamais entre 21 h et 8 h, et une annonce par jour au plus pour chacun.")]
         lines += ["", t.escape(shown.texts.get("fr", broadcasts.message(made, self.core.catalogs, "fr").text))]
         buttons = (
@@ -272,6 +272,11 @@ class AnnouncingFlow:
         return True
 
 
+def _cut(text: str, most: int) -> str:
+    """At a word's end, so a button never shows half a word."""
+    return text if len(text) <= most else text[: most - 1].rsplit(" ", 1)[0] + "…"
+
+
 def _status(t: Texts, made: Broadcast) -> str:
     if made.status == "queued" and made.send_at is not None:
         return t(
@@ -285,14 +290,19 @@ def _status(t: Texts, made: Broadcast) -> str:
 
 def _as_draft(draft: dict[str, Any], send_at: datetime | None) -> compose.Draft:
     return compose.Draft(
-        texts=dict(draft["texts"]), audience=compose.Audience.from_json(draft["audience"]), send_at=send_at
+        texts=dict(draft["texts"]),
+        session_key=draft.get("session"),
+        audience=compose.Audience.from_json(draft["audience"]),
+        send_at=send_at,
     )
 
 
 def _unsaved(draft: dict[str, Any]) -> Broadcast:
     """An unsaved broadcast, for the preview."""
     made = _as_draft(draft, None)
-    return Broadcast(texts=made.texts, audience=made.audience.to_json(), session_key=None, token="", bookings=0)
+    return Broadcast(
+        texts=made.texts, audience=made.audience.to_json(), session_key=made.session_key, token="-", bookings=0
+    )
 
 
 def _draft(turn: Turn) -> dict[str, Any] | None:
@@ -303,3 +313,40 @@ def _draft(turn: Turn) -> dict[str, Any] | None:
 def _keep(turn: Turn, draft: dict[str, Any] | None) -> None:
     data = {key: value for key, value in turn.resident.step_data.items() if key != DRAFT}
     turn.resident.step_data = {**data, DRAFT: draft} if draft is not None else data
+
+
+async def listing(turn: Turn, *, replace: bool = False) -> None:
+    """The newest announcements with their counts; a queued one can be stopped."""
+    t = turn.t
+    found = await broadcasts.listed(turn.session)
+    lines = [t("📣 <b>Annonces</b>")]
+    stops: list[tuple[Button, ...]] = []
+    for made in found[:LISTED]:
+        total = broadcasts.totals(await broadcasts.counts(turn.session, made))
+        first = t.escape(str(made.texts.get("fr", "")).splitlines()[0][:60].rstrip())
+        lines += ["", "<b>" + t("n° {number}", number=made.id) + f"</b> · {_status(t, made)}", f"« {first} »"]
+        lines.append(
+            t(
+                "✅ {sent} · 🚫 {blocked} · ⚠️ {failed} · ⏳ {pending} · 🎫 {bookings}",
+                sent=total.get("sent", 0), blocked=total.get("blocked", 0), failed=total.get("failed", 0),
+                pending=total.get("pending", 0), bookings=made.bookings,
+            )
+        )  # fmt: skip
+        if made.status == "queued":
+            stops.append((Button(t("⏹️ Arrêter n° {number}", number=made.id), f"bx.stop.{made.id}"),))
+    if not found:
+        lines.append(t("Aucune annonce pour l'instant."))
+    buttons = ((Button(t("➕ Nouvelle annonce"), "bx.new"),), *stops, menu_row(t))
+    turn.say("\n".join(lines), buttons, replace=replace)
+
+
+async def _cancel(turn: Turn, number: str) -> bool:
+    made = await turn.session.get(Broadcast, int(number)) if number.isdigit() else None
+    if made is None or made.status != "queued":
+        return False
+    stopped = await broadcasts.cancel(turn.session, made)
+    turn.reply.notice = turn.t.plural(
+        "⏹️ Arrêtée : {n} message ne partira pas.", "⏹️ Arrêtée : {n} messages ne partiront pas.", stopped
+    )
+    await listing(turn, replace=True)
+    return True
