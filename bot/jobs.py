@@ -77,7 +77,7 @@ class Jobs:
         self.scheduler = AsyncIOScheduler(timezone="Europe/Paris")
         now = datetime.now(UTC)
         self._every(timedelta(minutes=1), "offers", expire_offers, runtime)
-        self._every(timedelta(seconds=30), "broadcast-reports", report_broadcasts, runtime)
+        self._every(timedelta(seconds=10), "broadcast-reports", report_broadcasts, runtime)
         if runtime.dialogue.handover is not None:
             self._every(timedelta(minutes=1), "handovers", raise_forgotten, runtime)
         self._every(timedelta(hours=24), "retention", forget_inactive, runtime, first=now + timedelta(minutes=1))

@@ -26,10 +26,13 @@ audience:
 """
 
 
+CLAIRE = 6100  # a coordinator
+
+
 @pytest.fixture
 def bot_settings() -> dict[str, str]:
     # the tests run at any hour, and send two broadcasts the same day
-    return {"TREMPLIN_QUIET_HOURS": "none", "TREMPLIN_BROADCASTS_PER_DAY": "5"}
+    return {"TREMPLIN_QUIET_HOURS": "none", "TREMPLIN_BROADCASTS_PER_DAY": "5", "TREMPLIN_COORDINATORS": str(CLAIRE)}
 
 
 def cli(bot: BotProcess, *args: str) -> str:
@@ -145,3 +148,24 @@ def test_a_429_stops_every_send_for_the_time_telegram_asks(
     after = [r.started for r in api.records() if r.method == "sendMessage" and r.started > refused.started]
     assert min(after) - refused.started >= 3.0 - 0.05  # nothing in between, to any chat
     assert all(n == 1 for n in delivered(api, chats).values())
+
+
+def test_a_coordinator_announces_from_telegram_and_gets_the_report(api: StandIn, bot: BotProcess):
+    karim = Resident(api, 6011, "Karim", "ar")
+    karim.start()
+    agree(karim, "ar", announcements=True)
+    claire = Resident(api, CLAIRE, "Claire", "fr")
+    claire.start()
+    agree(claire)
+    claire.send("/broadcast")
+    claire.press("➕ Nouvelle annonce")
+    claire.send("Forum des créateurs samedi 10 h, entrée libre")
+    claire.press("➡️ Qui la reçoit ?")
+    seen = claire.press("👀 Aperçu")
+    assert "1 résident la recevra" in seen[-1].text and "العربية : 1" in seen[-1].text
+    claire.press("✅ Envoyer maintenant")
+    api.wait_until(lambda: bool(announcements(karim)), 20)
+    assert "Forum des créateurs" in announcements(karim)[0]  # no Arabic text: the French one
+    api.wait_until(lambda: any("envoi terminé" in e.text for e in claire.bot_entries()), 30)
+    report = next(e.text for e in claire.bot_entries() if "envoi terminé" in e.text)
+    assert "Envoyées : 1" in report and "العربية : ✅ 1" in report
