@@ -346,3 +346,21 @@ async def test_someone_who_agreed_before_announcements_existed_is_asked_once_on_
     assert "je vous enverrai les annonces" in seen[0].text and "Que voulez-vous faire" in seen[1].text
     seen = await sami.send("/start")
     assert "annonces d'ateliers" not in " ".join(m.text for m in seen)  # asked once
+
+
+async def test_a_group_at_its_limit_never_holds_up_the_messages_behind_it(runtime, clock):
+    async def burst(session):  # type: ignore[no-untyped-def]
+        for i in range(60):
+            outbox.enqueue_to(session, "test", "-100777", Outbound(f"card {i}"), "relay_in", clock())
+        outbox.enqueue_to(session, "test", "701", Outbound("a counsellor's reply"), "relay_out", clock())
+
+    await in_transaction(runtime.sessions, burst)
+    sent: list[str] = []
+
+    async def phone(chat_id: str, message: Outbound) -> None:
+        sent.append(message.text)
+
+    for _ in range(6):  # a small batch at a time, as the running sender claims
+        await pump_outbox(runtime, "test", phone, limit=6)
+    assert sent.count("a counsellor's reply") == 1  # not behind the 40 cards the group must wait for
+    assert len([text for text in sent if text.startswith("card")]) == outbox.GROUP_PER_MINUTE

@@ -143,18 +143,25 @@ async def claim(
             .where(*_waiting(channel, now), OutboxMessage.lane == LANE_BROADCASTS)
             .values(due_at=morning)
         )
+    # Groups already at their messages a minute are left out of the query, so that their backlog
+    # never fills the batch and holds everyone else up.
+    waiting_groups = await session.scalars(
+        select(OutboxMessage.chat_id).distinct().where(*_waiting(channel, now), OutboxMessage.chat_id.startswith("-"))
+    )
+    sent_lately = await _sent_since(session, set(waiting_groups), now - timedelta(minutes=1))
+    full = [group for group, count in sent_lately.items() if count >= GROUP_PER_MINUTE]
     query = (
         select(OutboxMessage)
         .where(*_waiting(channel, now), _unclaimed(now), *([OutboxMessage.chat_id == chat] if chat else []))
+        .where(*([OutboxMessage.chat_id.not_in(full)] if full else []))
         .order_by(OutboxMessage.lane, OutboxMessage.due_at, OutboxMessage.id)
         .limit(limit * 3)
     )
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     rows = list((await session.execute(query)).scalars())
-    groups = {row.chat_id for row in rows if is_group(row.chat_id)}
     announced = {row.chat_id for row in rows if row.lane == LANE_BROADCASTS}
-    taken = await _sent_since(session, groups, now - timedelta(minutes=1))
+    taken = sent_lately
     today = await _sent_since(session, announced, _midnight(now), lane=LANE_BROADCASTS)
     ready: list[OutboxMessage] = []
     batch: dict[str, int] = {}
