@@ -35,6 +35,9 @@ def show(message: Outbound, out: TextIO, ansi: bool, first: int = 1) -> list[But
     for row in message.buttons:
         cells = []
         for button in row:
+            if button.url is not None:  # a link: the terminal shows where it goes
+                cells.append(f"{button.label} <{button.url}>")
+                continue
             shown.append(button)
             cells.append(f"[{first + len(shown) - 1}] {button.label}")
         out.write("   " + "   ".join(cells) + "\n")

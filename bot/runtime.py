@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -18,6 +18,7 @@ from bot.core.handover import service as handovers
 from bot.core.handover.flags import load_flags
 from bot.core.knowledge.answers import Answers
 from bot.core.messages import Inbound, Outbound, Reply
+from bot.core.partners.content import read_partners
 from bot.core.screening.loader import load_screening
 from bot.core.territory import ContentError, load_territory
 from bot.core.texts import Texts
@@ -58,9 +59,24 @@ class Runtime:
             raise ContentError(
                 f"dialogues/screening.yml has {len(problems)} problem(s), see `tremplin dialogues check`: {problems[0]}"
             )
+        partners, problems = read_partners(
+            content / "knowledge" / "partners.yml",
+            territory,
+            (clock or (lambda: datetime.now(UTC)))().date(),
+            set(screening.steps) if screening is not None else set(),
+            {path.stem for path in (content / "knowledge" / "entries").glob("*.yml")},
+        )
+        for problem in problems:  # the other partners still show; `tremplin partners check` lists these
+            log.warning("partner left out: %s", problem)
+        if partners.items:  # a next step the guide names goes to its card: one source of truth
+            named = partners.contacts()
+            covered = {step for contact in named for step in contact.steps}
+            others = tuple(c for c in territory.contacts if not covered & set(c.steps))
+            territory = replace(territory, contacts=named + others)
         core = Core(
             catalogs=catalogs,
             territory=territory,
+            partners=partners,
             screening=screening,
             answers=answers or (Answers(content, settings.cache_dir) if with_answers else None),
             counsellors=settings.counsellors_chat.strip(),

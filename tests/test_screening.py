@@ -63,7 +63,7 @@ async def test_little_money_is_reassured_and_next_step_buttons_are_offered(perso
     summary = (await walk(karim, paths.QPV_JOBSEEKER_NO_MONEY))[-1]
     assert "moins de 5 000 €" in summary.text
     labels = [b.label for row in summary.buttons for b in row]
-    assert labels == ["📅 Réunions d'information", "🔄 Refaire le questionnaire", "⬅️ Menu"]
+    assert labels == ["📅 Réunions d'information", "🤝 Adie", "🔄 Refaire le questionnaire", "⬅️ Menu"]  # its card
 
 
 async def test_buttons_edit_the_question_in_place_and_the_summary_is_new(person):
@@ -256,11 +256,12 @@ async def test_each_next_step_says_who_to_contact_with_phone_address_and_hours(p
     citeslab, funding, meeting = summary.split("\n\n")[1:4]
     assert "👉 Qui contacter : <b>CitésLab" in citeslab and "🌐 http://www.citeslab.fr" in citeslab
     assert "📞 Pour les joindre, appelez-nous : 04 65 71 00 00" in citeslab  # no number of their own here
-    assert "👉 Qui contacter : <b>Tremplin Clermont (démo)</b>" in funding
-    assert "📞 04 65 71 00 00" in funding and "📍 Maison du projet Saint-Jacques" in funding
-    assert "🗓️ Horaires : lun., mar. et jeu. 09:00 – 12:30 et 13:30 – 17:30 · mer. 13:30 – 19:00" in funding
-    assert "Tremplin Clermont (démo)" in meeting and "📍" not in meeting  # the details once, not twice
-    assert summary.count("Maison du projet") == 1
+    assert "👉 Qui contacter : <b>Adie" in funding  # the guide's partner for money (knowledge/partners.yml)
+    assert "🌐 https://www.adie.org" in funding and "📞 Pour les joindre, appelez-nous : 04 65 71 00 00" in funding
+    assert "👉 Qui contacter : <b>Tremplin Clermont (démo)</b>" in meeting
+    assert "📞 04 65 71 00 00" in meeting and "📍 Maison du projet Saint-Jacques" in meeting
+    assert "🗓️ Horaires : lun., mar. et jeu. 09:00 – 12:30 et 13:30 – 17:30 · mer. 13:30 – 19:00" in meeting
+    assert summary.count("Maison du projet") == 1  # the details once, not twice
 
 
 async def test_a_partner_with_its_own_number_is_given_in_arabic(person):
@@ -269,7 +270,7 @@ async def test_a_partner_with_its_own_number_is_given_in_arabic(person):
     summary = (await walk(amina, paths.URGENT_INCOME))[-1]
     job_first = summary.text.split("\n\n")[1]
     assert "France Travail" in job_first and "3949" in job_first and "اتصلوا بنا" not in job_first
-    assert "أوقات العمل: الاثنين والثلاثاء والخميس" in summary.text  # our hours, in Arabic, under another step
+    assert "اتصلوا بنا: \u206804 65 71 00 00" in summary.text  # a partner without a number here: ours, in Arabic
     labels = [b.label for row in summary.buttons for b in row]
     assert labels[0] == "❓ طرح سؤال"  # job_first: ask the bot about finding a job or an income
 
@@ -279,7 +280,9 @@ async def test_the_summary_buttons_act_on_the_steps(person):
     await sofia.press(OPEN)
     summary = (await walk(sofia, paths.EMPLOYED_READY))[-1]
     labels = [b.label for row in summary.buttons for b in row]
-    assert labels == ["🙋 Parler à un conseiller", "📅 Réunions d'information", "🔄 Refaire le questionnaire", "⬅️ Menu"]
+    assert labels == [
+        "🙋 Parler à un conseiller", "📅 Réunions d'information", "🤝 Adie", "🔄 Refaire le questionnaire", "⬅️ Menu"
+    ]  # fmt: skip
     seen = await sofia.press("📅 Réunions d'information")
     assert "réunion" in seen[0].text
     moussa = await ready(person, "33")

@@ -71,6 +71,10 @@ def _parser() -> argparse.ArgumentParser:
     for verb, what in (("send", "queue a draft (now, or at its at: time)"), ("cancel", "stop what is not sent")):
         broadcast_sub.add_parser(verb, help=what).add_argument("id", type=int)
     broadcast_sub.add_parser("list", help="broadcasts with their queued, sent, blocked and failed counts")
+    partners = sub.add_parser("partners", help="the territory's partners in knowledge/partners.yml")
+    partners_sub = partners.add_subparsers(dest="partners_command", required=True)
+    partners_check = partners_sub.add_parser("check", help="stages, fields, translations, sources, dates")
+    partners_check.add_argument("--file", type=Path, help="another partners file to check")
     i18n = sub.add_parser("i18n", help="translation catalogs")
     i18n_sub = i18n.add_subparsers(dest="i18n_command", required=True)
     i18n_sub.add_parser("update", help="extract texts from the code and merge them into every catalog")
@@ -121,6 +125,10 @@ def main(argv: list[str] | None = None) -> int:
             from bot.cli.outreach import outreach_command
 
             return asyncio.run(outreach_command(Runtime.build(settings, with_answers=False), args))
+        if args.command == "partners":
+            from bot.cli.partners import check_partners
+
+            return check_partners(settings.content_dir, args.file)
         if args.command == "broadcast":
             from bot.cli.broadcast import broadcast_command
 

@@ -38,7 +38,7 @@ def stamp(messages: list[Outbound], screen: int) -> tuple[list[Outbound], list[s
     actions: list[str] = []
 
     def opaque(button: Button) -> Button:
-        if button.data.startswith(STANDING):
+        if button.url is not None or button.data.startswith(STANDING):
             return button
         actions.append(button.data)
         return Button(button.label, f"{screen}.{len(actions) - 1}")

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.handover.flags import Flags
 from bot.core.knowledge.answers import Answers
 from bot.core.messages import Button, Inbound, Outbound, Reply
+from bot.core.partners.content import Partners
 from bot.core.screening.model import Screening
 from bot.core.territory import Territory
 from bot.core.texts import Texts
@@ -38,6 +39,7 @@ class Core:
     flags: Flags = field(default_factory=Flags)
     coordinators: frozenset[str] = frozenset()  # "channel:user id" of each coordinator
     bot_username: str = ""  # the bot's @username (without @), for the links of outreach campaigns
+    partners: Partners = field(default_factory=Partners)  # knowledge/partners.yml: who can help
     default_language: str = "fr"
     retention_days: int = 730
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)

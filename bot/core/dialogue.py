@@ -7,6 +7,7 @@ flow declares the buttons it owns (`routes`); this module only looks them up.
 
 from __future__ import annotations
 
+import functools
 import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +24,7 @@ from bot.core.knowledge.flow import MISSES, FaqFlow
 from bot.core.messages import Inbound, Kind, Reply
 from bot.core.outreach import service as outreach
 from bot.core.outreach.flow import OutreachFlow
+from bot.core.partners.flow import PartnersFlow
 from bot.core.privacy import service as privacy
 from bot.core.privacy.consent import AGREE, STEP_CONSENT, ask_first, declined_text
 from bot.core.privacy.flow import PrivacyFlow
@@ -64,16 +66,11 @@ class Dialogue:
         self.coordination = CoordinatorFlow(self.sessions)
         self.outreach = OutreachFlow(core, lambda inbound: is_coordinator(self.core, inbound))
         self.announcing = AnnouncingFlow(core, lambda inbound: is_coordinator(self.core, inbound))
-        self.faq = (
-            FaqFlow(core.catalogs, core.answers, lambda t, now: contact_block(core.territory, t, now))
-            if core.answers is not None
-            else None
-        )
-        self.handover = (
-            HandoverFlow(core.catalogs, core.territory, core.counsellors, core.counsellors_channel, core.screening)
-            if core.counsellors
-            else None
-        )
+        contacts = functools.partial(contact_block, core.territory)  # (texts, now): who to call, and when
+        self.faq = FaqFlow(core.catalogs, core.answers, contacts, core.partners) if core.answers is not None else None
+        self.partners = PartnersFlow(core.partners, contacts)
+        staffed = (core.catalogs, core.territory, core.counsellors, core.counsellors_channel, core.screening)
+        self.handover = HandoverFlow(*staffed, core.partners) if core.counsellors else None
         notices = self.sessions.notices
         self.privacy = PrivacyFlow(core, lambda turn: notices.release_all(turn.session, turn.resident, turn.now))
         self.broadcasts = BroadcastsFlow(self.dispatch)
@@ -99,6 +96,7 @@ class Dialogue:
             self.outreach.routes(),
             self.broadcasts.routes(),
             self.announcing.routes(),
+            self.partners.routes(),
         ]
         if self.flow is not None:
             owned.append(self.flow.routes(self._needs_consent))

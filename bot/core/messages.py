@@ -40,11 +40,17 @@ class Inbound:
 
 @dataclass(frozen=True)
 class Button:
+    """A button that sends `data` back to the bot, or, with `url`, opens a web page (a partner's site)."""
+
     label: str
-    data: str
+    data: str = ""
+    url: str | None = None
 
     def __post_init__(self) -> None:
-        if not 1 <= len(self.data.encode()) <= CALLBACK_DATA_MAX_BYTES:
+        if self.url is not None:
+            if not self.url.startswith(("https://", "http://")) or self.data:
+                raise ValueError(f"a link button has an http(s) url and no data: {self.url!r}")
+        elif not 1 <= len(self.data.encode()) <= CALLBACK_DATA_MAX_BYTES:
             raise ValueError(f"callback data must be 1-64 bytes: {self.data!r}")
 
 
@@ -161,7 +167,7 @@ class Outbound:
         """JSON for the outbox table."""
         return {
             "text": self.text,
-            "buttons": [[[b.label, b.data] for b in row] for row in self.buttons],
+            "buttons": [[[b.label, b.data, *([b.url] if b.url else [])] for b in row] for row in self.buttons],
             "venue": None if self.venue is None else vars(self.venue),
             "document": None if self.document is None else self.document.to_payload(),
             "envelope": self.envelope.to_payload(),
@@ -174,7 +180,7 @@ class Outbound:
             envelope = {new: payload[old] for old, new in LEGACY_ENVELOPE.items() if payload.get(old) is not None}
         return cls(
             text=str(payload["text"]),
-            buttons=tuple(tuple(Button(str(label), str(data)) for label, data in row) for row in payload["buttons"]),
+            buttons=tuple(tuple(Button(*(str(part) for part in cell)) for cell in row) for row in payload["buttons"]),
             venue=Venue(**payload["venue"]) if payload.get("venue") else None,
             document=Document.from_payload(payload["document"]) if payload.get("document") else None,
             envelope=Envelope.from_payload(envelope),

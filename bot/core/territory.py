@@ -62,6 +62,7 @@ class Territory:
     hours: Hours
     closed_days: frozenset[date]
     contacts: tuple[Contact, ...]
+    bounds: tuple[float, float, float, float] | None = None  # south, west, north, east: where partners can be
 
     @property
     def office(self) -> Contact:
@@ -130,7 +131,7 @@ def _days(where: str, value: Any) -> set[date]:
     return days
 
 
-def _week(where: str, value: Any) -> Hours:
+def week_hours(where: str, value: Any) -> Hours:
     """ "mon: [09:00-12:30, 13:30-17:30]"... as ranges per weekday (0 = Monday)."""
     week = value or {}
     if not isinstance(week, dict):
@@ -145,7 +146,7 @@ def _contact(where: str, raw: dict[str, Any]) -> Contact:
     steps = raw.get("steps") or []
     if not isinstance(steps, list) or not all(STEP_PATTERN.match(str(s)) for s in steps):
         raise ContentError(f"{where}.steps: a list of next steps of dialogues/screening.yml, like [citeslab]")
-    hours = _week(f"{where}.hours", raw.get("hours")) if raw.get("hours") else {}
+    hours = week_hours(f"{where}.hours", raw.get("hours")) if raw.get("hours") else {}
     return Contact(
         str(raw.get("name", "")),
         str(raw.get("role", "")),
@@ -180,7 +181,7 @@ def load_territory(path: Path) -> Territory:
         neighbourhoods.append(Neighbourhood(code, str(item["name"]), item.get("qpv_code"), item.get("place")))
     if len({n.code for n in neighbourhoods}) != len(neighbourhoods):
         raise ContentError(f"{path}: two neighbourhoods share a code")
-    hours = _week(f"{path}: office_hours", data.get("office_hours"))
+    hours = week_hours(f"{path}: office_hours", data.get("office_hours"))
     closed = _days(f"{path}: public_holidays", data.get("public_holidays")) | _days(
         f"{path}: closures", data.get("closures")
     )
@@ -200,4 +201,18 @@ def load_territory(path: Path) -> Territory:
         hours=hours,
         closed_days=frozenset(closed),
         contacts=contacts,
+        bounds=_bounds(f"{path}: bounds", data.get("bounds")),
     )
+
+
+def _bounds(where: str, value: Any) -> tuple[float, float, float, float] | None:
+    """{south, west, north, east} in degrees: partners' coordinates must fall inside."""
+    if value is None:
+        return None
+    try:
+        south, west, north, east = (float(value[key]) for key in ("south", "west", "north", "east"))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ContentError(f"{where}: needs south, west, north and east in degrees") from exc
+    if not (south < north and west < east):
+        raise ContentError(f"{where}: south must be below north and west left of east")
+    return south, west, north, east

@@ -20,6 +20,8 @@ from bot.core.handover import recent
 from bot.core.handover import service as handovers
 from bot.core.messages import Envelope, Inbound, Kind, Outbound
 from bot.core.outreach import service as outreach
+from bot.core.partners.content import Partners
+from bot.core.partners.counsellor import send_card
 from bot.core.screening import runs as screening_runs
 from bot.core.screening.model import Screening
 from bot.core.screening.runs import STEP as SCREENING
@@ -37,8 +39,10 @@ ACKNOWLEDGED = "handover_ack"  # the handover whose waiting resident was told th
 
 class HandoverFlow:
     def __init__(
-        self, catalogs: Catalogs, territory: Territory, counsellors: str, channel: str, screening: Screening | None
-    ) -> None:
+        self, catalogs: Catalogs, territory: Territory, counsellors: str, channel: str, screening: Screening | None,
+        partners: Partners | None = None,
+    ) -> None:  # fmt: skip
+        self.partners = partners or Partners()  # `/partner` sends one of their cards to the resident
         self.catalogs = catalogs
         self.territory = territory
         self.counsellors = counsellors  # the counsellors' group, on `channel`
@@ -58,9 +62,7 @@ class HandoverFlow:
         else:
             message = Outbound(f"🔔 {Texts.escape(resident.first_name or 'La personne')} redemande quelqu'un.")
         self._to_topic(session, resident, handover, message, "handover_card", now)
-        reply.messages.append(
-            Outbound(handovers.expected_reply(self.territory, t, now), (menu_row(t),))
-        )
+        reply.messages.append(Outbound(handovers.expected_reply(self.territory, t, now), (menu_row(t),)))
 
     async def relay_in(self, turn: Turn) -> bool:
         """While a handover is open, what the resident writes goes to the topic. The bot says once that it
@@ -148,7 +150,7 @@ class HandoverFlow:
         if inbound.edited:  # the resident's copy is edited too, where Telegram allows it
             handovers.audit(session, actor, "edit", handover, now)
             if inbound.kind is Kind.TEXT:
-                edit = Outbound(self._signed(inbound), envelope=Envelope(handover_id=handover.id, edit_of=key))
+                edit = Outbound(signed(inbound), envelope=Envelope(handover_id=handover.id, edit_of=key))
             else:
                 caption = Envelope(edit_of=key, edit_only=True, caption=True)
                 edit = Outbound(Texts.escape(inbound.text), envelope=caption)
@@ -161,7 +163,7 @@ class HandoverFlow:
             copy = Envelope(copy_of=(inbound.group, inbound.message_id), handover_id=handover.id, remember=key)
             message = Outbound("", envelope=copy)
         else:
-            message = Outbound(self._signed(inbound), envelope=Envelope(handover_id=handover.id, remember=key))
+            message = Outbound(signed(inbound), envelope=Envelope(handover_id=handover.id, remember=key))
         await outbox.enqueue(session, resident, message, "relay_out", now, urgent=True)
 
     async def _command(
@@ -184,16 +186,15 @@ class HandoverFlow:
             await outbox.enqueue(session, resident, Outbound(back), "handover_end", now, urgent=True)
             label = "rendu au bot" if outcome == "released" else f"terminé : {handovers.OUTCOMES[outcome]}"
             self._say(session, inbound.thread_id, f"☑️ {label.capitalize()} ({Texts.escape(name)}).", now)
+        elif inbound.command == "partner":
+            said, sent = await send_card(session, resident, self.partners, inbound.args, self.catalogs, now)
+            if sent is not None:
+                handovers.audit(session, actor, "partner", handover, now, sent)
+            self._say(session, inbound.thread_id, said, now)
         elif inbound.command == "note":
             return
 
     # -- pieces ----------------------------------------------------------------------------------
-
-    @staticmethod
-    def _signed(inbound: Inbound) -> str:
-        """A counsellor's words as the resident sees them: under their first name, so it is clearly a person."""
-        name = Texts.escape(inbound.first_name or "")
-        return (f"🙋 <b>{name}</b>\n" if name else "🙋 ") + Texts.escape(inbound.text)
 
     async def _take(
         self, session: AsyncSession, resident: Resident, handover: Handover, actor: str, name: str, now: datetime
@@ -284,3 +285,9 @@ class HandoverFlow:
             f" à {format_clock(info.starts_at, 'fr')} ({booking.status})"
             for booking, info in found
         ]
+
+
+def signed(inbound: Inbound) -> str:
+    """A counsellor's words as the resident sees them: under their first name, so it is clearly a person."""
+    name = Texts.escape(inbound.first_name or "")
+    return (f"🙋 <b>{name}</b>\n" if name else "🙋 ") + Texts.escape(inbound.text)

@@ -205,6 +205,7 @@ def card(
         "",
         "Répondez dans ce sujet : vos messages lui sont transmis tels quels (sans traduction), sous votre prénom.",
         "« // » au début d'un message : note interne, non transmise. /take : je m'en occupe. "
-        "/release : rendre au bot. /close booked|partner|none : terminer.",
+        "/release : rendre au bot. /close booked|partner|none : terminer. "
+        "/partner MOTS : lui envoyer la fiche d'un partenaire.",
     ]
     return "\n".join(lines)

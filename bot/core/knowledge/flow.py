@@ -22,6 +22,7 @@ from bot.core.knowledge.content import Entry, fill
 from bot.core.knowledge.language import Words, answer_language
 from bot.core.messages import Button, Outbound, Reply
 from bot.core.normalise import normalise
+from bot.core.partners.content import Partners
 from bot.core.texts import Texts
 from bot.i18n import LANGUAGE_NAMES, RTL_LANGUAGES, Catalogs
 
@@ -63,10 +64,14 @@ def small_talk(text: str, lists: Words) -> str | None:
 
 
 class FaqFlow:
-    def __init__(self, catalogs: Catalogs, answers: Answers, contact: Callable[[Texts, datetime], str]) -> None:
+    def __init__(
+        self, catalogs: Catalogs, answers: Answers, contact: Callable[[Texts, datetime], str],
+        partners: Partners | None = None,
+    ) -> None:  # fmt: skip
         self.catalogs = catalogs
         self.answers = answers
         self.contact = contact
+        self.partners = partners or Partners()  # the guide's cards an answer names (honour loan, CAE...)
 
     # -- screens ---------------------------------------------------------------------------------
 
@@ -183,7 +188,7 @@ class FaqFlow:
         return "hors sujet"
 
     async def again(self, turn: Turn, _: str) -> bool:
-        """"🔁 See the answer" under the notice of a question asked while the answers were being prepared."""
+        """ "🔁 See the answer" under the notice of a question asked while the answers were being prepared."""
         pending = turn.resident.step_data.get(PENDING)
         if not isinstance(pending, str):
             return False
@@ -195,7 +200,7 @@ class FaqFlow:
         return True
 
     async def in_own_language(self, turn: Turn, _: str) -> bool:
-        """"↩️ See it in <my language>" under a reply given in the language the question was written in."""
+        """ "↩️ See it in <my language>" under a reply given in the language the question was written in."""
         asked = turn.resident.step_data.get(ASKED)
         if not isinstance(asked, str):
             return False
@@ -271,6 +276,8 @@ class FaqFlow:
         related = self._related_row(entry, t, token)
         if related:
             rows.extend((button,) for button in related)
+        for partner in self.partners.for_topic(entry.id)[:2]:  # who does it here: the guide's card
+            rows.append((Button("🤝 " + partner.short, f"pt.c.{partner.id}"),))
         if token:
             text += "\n\n" + t("Cette réponse vous aide ?")
             rows.append((Button(t("👍 Oui"), f"k.up.{token}"), Button(t("👎 Non"), f"k.dn.{token}")))
@@ -306,4 +313,3 @@ class FaqFlow:
 
     def _switch(self, t: Texts, lang: str) -> tuple[Button, ...]:
         return (Button(t("🌍 Continuer en {language}", language=LANGUAGE_NAMES[lang]), f"lang.{lang}"),)
-

@@ -81,8 +81,7 @@ def arabizi_score(text: str, lexicon: frozenset[str]) -> float:
     hits = sum(
         1
         for t in tokens
-        if t in lexicon or t.removeprefix("l") in lexicon
-        or (ARABIZI_DIGIT.search(t) and not ORDINAL_OR_UNIT.match(t))
+        if t in lexicon or t.removeprefix("l") in lexicon or (ARABIZI_DIGIT.search(t) and not ORDINAL_OR_UNIT.match(t))
     )
     if hits >= 2:
         return max(0.75, hits / len(tokens))

@@ -196,5 +196,3 @@ class EmbeddingCache:
         os.close(handle)
         np.savez(name, keys=np.array(keys, dtype="S20"), vectors=vectors)
         os.replace(name, self.path)
-
-

@@ -37,7 +37,7 @@ class Listed:
 
 
 def slug(text: str) -> str:
-    """"Marché du dimanche" -> "marche-du-dimanche": what a start payload may hold."""
+    """ "Marché du dimanche" -> "marche-du-dimanche": what a start payload may hold."""
     plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     return re.sub(r"[^a-z0-9]+", "-", plain).strip("-")
 

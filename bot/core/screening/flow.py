@@ -26,7 +26,7 @@ class ScreeningFlow:
     def __init__(self, screening: Screening, core: Core) -> None:
         self.screening = screening
         self.catalogs = core.catalogs
-        self.summary = Summary(core.territory, counsellors=bool(core.counsellors))
+        self.summary = Summary(core.territory, counsellors=bool(core.counsellors), partners=core.partners)
 
     def routes(self, consented: Callable[[Turn, str, str], Awaitable[bool]]) -> dict[str, Handler]:
         """The questionnaire's buttons; `consented` asks for consent first when it is missing."""

@@ -7,11 +7,12 @@ the menu ("Where is my project?") until the resident starts over.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.core.contact import contact_details, hours_line
 from bot.core.context import menu_row
 from bot.core.messages import Button, Outbound
+from bot.core.partners.content import Partners
 from bot.core.privacy import service as privacy
 from bot.core.screening.model import Outcome
 from bot.core.territory import Territory
@@ -32,6 +33,7 @@ class Summary:
 
     territory: Territory
     counsellors: bool  # a counsellors' group is set up: a person can answer in the chat
+    partners: Partners = field(default_factory=Partners)  # each step's partner opens its guide card
 
     def message(
         self,
@@ -63,6 +65,9 @@ class Summary:
         for action in dict.fromkeys(actions):
             label, data = ACTION_BUTTONS[action]
             rows.append((Button(t(label), data),))
+        named = (self.partners.for_step(step.id) for step in outcome.steps)
+        for partner in {p.id: p for p in named if p is not None}.values():  # the card: map, site, languages
+            rows.append((Button("🤝 " + partner.short, f"pt.c.{partner.id}"),))
         rows.append((Button(t("🔄 Refaire le questionnaire"), "s.new"),))
         rows.append(menu_row(t))
         return Outbound("\n\n".join(blocks), tuple(rows), replace=replace)

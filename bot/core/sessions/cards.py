@@ -103,4 +103,3 @@ class Cards:
         document = ics(info.key, self.title(info, t.lang), info.starts_at, info.ends_at, location, now)
         buttons = ((Button(t("🎫 Mes réservations"), "ss.mine"),), menu_row(t))
         return Outbound("\n".join(lines), buttons, venue=venue, document=document)
-

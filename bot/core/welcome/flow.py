@@ -74,11 +74,12 @@ class WelcomeFlow:
             return
         turn.say(t("Que voulez-vous faire ? 👇"), self.menu_buttons(t), replace=edit)
 
-    @staticmethod
-    def menu_buttons(t: Texts) -> tuple[tuple[Button, ...], ...]:
+    def menu_buttons(self, t: Texts) -> tuple[tuple[Button, ...], ...]:
+        guide = ((Button(t("🤝 Qui peut m'aider ?"), "m.who"),),) if self.core.partners.items else ()
         return (
             (Button(t("🧭 Où en est mon projet ?"), "m.screen"),),
             (Button(t("📅 Réunions d'information"), "m.sessions"),),
+            *guide,
             (Button(t("❓ Poser une question"), "m.ask"),),
             (Button(t("🙋 Parler à un conseiller"), "m.human"),),
             (Button(t("🌍 Langue"), "lang"), Button(t("🔒 Mes données"), "data")),
@@ -149,4 +150,3 @@ class WelcomeFlow:
         text += "\n\n" + contact_block(self.core.territory, t, turn.now)
         text += "\n\n" + t("Bientôt, vous pourrez aussi écrire à un conseiller dans ce chat.")
         turn.say(text, (menu_row(t),), replace=replace)
-

@@ -1,0 +1,1 @@
+"""Partners: who can help a resident, at their stage, near them."""
