@@ -151,3 +151,33 @@ async def test_the_screening_and_the_answers_open_the_same_cards(person, runtime
     answer = await teen.send("c koi un pret d honneur")
     labels = [b.label for m in answer for row in m.buttons for b in row]
     assert any(label.startswith("🤝 Initiative") for label in labels), labels
+
+
+# -- the printed guide ----------------------------------------------------------------------------
+
+
+def test_the_printed_guide_has_every_partner_in_french_and_in_arabic(tmp_path: Path, runtime):
+    from bot.cli.partners import guide_of
+    from bot.printing.guide import write_html, write_pdf
+    from tests.test_printing import decoded, page_size_mm, pdf_text, run, tool, words
+
+    for lang in ("fr", "ar"):
+        guide = guide_of(runtime, lang, "TremplinTestBot")
+        pdf = write_pdf(guide, tmp_path / f"guide-{lang}.pdf")
+        pages, size = page_size_mm(pdf)
+        assert pages >= 2 and [round(v) for v in size] == [210, 297]  # A4
+        text = words(pdf_text(pdf))
+        for partner in runtime.core.partners.items:
+            assert words(partner.name) in text, (lang, partner.name)
+            said = words(partner.said(lang)).split()
+            if lang == "ar":  # right-to-left lines with Latin names come out of pdftotext in another order
+                assert all(word in text for word in said if ARABIC.search(word)), (lang, partner.id)
+            else:
+                assert " ".join(said[:8]) in text, (lang, partner.id)
+        if lang == "ar":
+            assert ARABIC.search(text)
+        first_page = ("-r", "150", "-png", "-f", "1", "-l", "1", str(pdf), str(tmp_path / lang))
+        run(tool("pdftoppm", "poppler-utils"), *first_page)
+        assert decoded(tmp_path / f"{lang}-1.png") == ["https://t.me/TremplinTestBot"]  # the QR code reads
+    page = write_html(guide_of(runtime, "ar", None), tmp_path / "guide.html").read_text(encoding="utf-8")
+    assert 'dir="rtl"' in page and all(p.name.replace("'", "&#x27;") in page for p in runtime.core.partners.items)

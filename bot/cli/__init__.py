@@ -75,6 +75,9 @@ def _parser() -> argparse.ArgumentParser:
     partners_sub = partners.add_subparsers(dest="partners_command", required=True)
     partners_check = partners_sub.add_parser("check", help="stages, fields, translations, sources, dates")
     partners_check.add_argument("--file", type=Path, help="another partners file to check")
+    guide = partners_sub.add_parser("guide", help="print the guide: one card per partner, pictograms, QR code, index")
+    guide.add_argument("--lang", choices=SUPPORTED_LANGUAGES, default="fr")
+    guide.add_argument("--out", type=Path, required=True, help="guide.pdf, or guide.html")
     i18n = sub.add_parser("i18n", help="translation catalogs")
     i18n_sub = i18n.add_subparsers(dest="i18n_command", required=True)
     i18n_sub.add_parser("update", help="extract texts from the code and merge them into every catalog")
@@ -125,6 +128,10 @@ def main(argv: list[str] | None = None) -> int:
             from bot.cli.outreach import outreach_command
 
             return asyncio.run(outreach_command(Runtime.build(settings, with_answers=False), args))
+        if args.command == "partners" and args.partners_command == "guide":
+            from bot.cli.partners import guide_command
+
+            return guide_command(Runtime.build(settings, with_answers=False), args.lang, args.out)
         if args.command == "partners":
             from bot.cli.partners import check_partners
 

@@ -68,7 +68,7 @@ class Dialogue:
         self.announcing = AnnouncingFlow(core, lambda inbound: is_coordinator(self.core, inbound))
         contacts = functools.partial(contact_block, core.territory)  # (texts, now): who to call, and when
         self.faq = FaqFlow(core.catalogs, core.answers, contacts, core.partners) if core.answers is not None else None
-        self.partners = PartnersFlow(core.partners, contacts)
+        self.partners = PartnersFlow(core.partners, contacts, core.territory.phone)
         staffed = (core.catalogs, core.territory, core.counsellors, core.counsellors_channel, core.screening)
         self.handover = HandoverFlow(*staffed, core.partners) if core.counsellors else None
         notices = self.sessions.notices

@@ -187,7 +187,9 @@ class HandoverFlow:
             label = "rendu au bot" if outcome == "released" else f"terminé : {handovers.OUTCOMES[outcome]}"
             self._say(session, inbound.thread_id, f"☑️ {label.capitalize()} ({Texts.escape(name)}).", now)
         elif inbound.command == "partner":
-            said, sent = await send_card(session, resident, self.partners, inbound.args, self.catalogs, now)
+            said, sent = await send_card(
+                session, resident, self.partners, inbound.args, self.catalogs, now, self.territory.phone
+            )
             if sent is not None:
                 handovers.audit(session, actor, "partner", handover, now, sent)
             self._say(session, inbound.thread_id, said, now)

@@ -19,7 +19,13 @@ SHOWN = 6  # names listed when the words match several partners
 
 
 async def send_card(
-    session: AsyncSession, resident: Resident, partners: Partners, words: str, catalogs: Catalogs, now: datetime
+    session: AsyncSession,
+    resident: Resident,
+    partners: Partners,
+    words: str,
+    catalogs: Catalogs,
+    now: datetime,
+    ours: str | None = None,
 ) -> tuple[str, str | None]:
     """What to say in the topic (in French, for the counsellors), and the id of the partner sent, if any."""
     fr = Texts.escape
@@ -36,7 +42,7 @@ async def send_card(
     best = found[0]
     others = [p for p in found[1:SHOWN] if p.id != best.id]
     t = Texts(catalogs, resident.language)
-    await outbox.enqueue(session, resident, card(best, t), "relay_out", now, urgent=True)
+    await outbox.enqueue(session, resident, card(best, t, ours=ours), "relay_out", now, urgent=True)
     said = f"🤝 Fiche envoyée : <b>{fr(best.name)}</b> (en {fr(resident.language)})."
     if others:
         said += " Autres réponses : " + ", ".join(f"/partner {p.id}" for p in others)

@@ -34,9 +34,10 @@ NEED_LABELS = {
 
 
 class PartnersFlow:
-    def __init__(self, partners: Partners, nobody: Callable[[Texts, datetime], str]) -> None:
+    def __init__(self, partners: Partners, nobody: Callable[[Texts, datetime], str], ours: str | None = None) -> None:
         self.partners = partners
         self.nobody = nobody  # who to call when no partner fits: the organisation's contact block
+        self.ours = ours  # the organisation's phone, on a card that has no way to reach the partner
 
     def routes(self) -> dict[str, Handler]:
         return {"m.who": self._stage, "pt.s.": self._need, "pt.n.": self._cards, "pt.c.": self._one}
@@ -75,7 +76,7 @@ class PartnersFlow:
         )
         turn.say(intro, replace=True)
         for i, partner in enumerate(chosen):
-            turn.reply.messages.append(card(partner, t, more if i == len(chosen) - 1 else ()))
+            turn.reply.messages.append(card(partner, t, more if i == len(chosen) - 1 else (), self.ours))
         return True
 
     async def _one(self, turn: Turn, partner_id: str) -> bool:
@@ -84,5 +85,6 @@ class PartnersFlow:
         if partner is None:
             return False
         t = turn.t
-        turn.reply.messages.append(card(partner, t, ((Button(t("🤝 Qui peut m'aider ?"), "m.who"), *menu_row(t)),)))
+        buttons = ((Button(t("🤝 Qui peut m'aider ?"), "m.who"), *menu_row(t)),)
+        turn.reply.messages.append(card(partner, t, buttons, self.ours))
         return True
