@@ -68,11 +68,7 @@ class Runtime:
         )
         for problem in problems:  # the other partners still show; `tremplin partners check` lists these
             log.warning("partner left out: %s", problem)
-        if partners.items:  # a next step the guide names goes to its card: one source of truth
-            named = partners.contacts()
-            covered = {step for contact in named for step in contact.steps}
-            others = tuple(c for c in territory.contacts if not covered & set(c.steps))
-            territory = replace(territory, contacts=named + others)
+        territory = partners.into(territory)
         core = Core(
             catalogs=catalogs,
             territory=territory,

@@ -53,14 +53,21 @@ def test_mistakes_are_named(tmp_path: Path, content: str, message: str):
 
 
 def test_each_next_step_has_someone_to_contact():
+    from datetime import date
+
+    from bot.core.partners.content import read_partners
     from bot.core.screening.loader import load_screening
 
-    territory = load_territory(DEMO)
     screening, problems = load_screening(PROJECT_ROOT / "dialogues" / "screening.yml")
     assert problems == []
+    topics = {p.stem for p in (PROJECT_ROOT / "knowledge" / "entries").glob("*.yml")}
+    guide_file, day = PROJECT_ROOT / "knowledge" / "partners.yml", date(2026, 12, 7)
+    guide, _ = read_partners(guide_file, load_territory(DEMO), day, set(screening.steps), topics)
+    territory = guide.into(load_territory(DEMO))  # as the bot does: the guide's partners first
     named = {step for contact in territory.contacts for step in contact.steps}
     assert named <= set(screening.steps), f"territory.yml names unknown steps {sorted(named - set(screening.steps))}"
     assert territory.contact_for("citeslab").name.startswith("CitésLab")
-    assert territory.contact_for("job_first").phone == "3949"
-    ours = territory.contact_for("funding")  # no partner named for it: the organisation itself
+    assert territory.contact_for("job_first").phone == "3949"  # France Travail, from the partner guide
+    assert territory.contact_for("funding").name.startswith("Adie")
+    ours = territory.contact_for("info_meeting")  # no partner named for it: the organisation itself
     assert ours.name == territory.name and ours.phone == territory.phone and ours.hours[0]

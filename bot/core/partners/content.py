@@ -8,7 +8,7 @@ the counsellors' `/partner` and the printed guide all show these same cards.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 from types import MappingProxyType
@@ -89,6 +89,16 @@ class Partners:
 
     def contacts(self) -> tuple[Contact, ...]:
         return tuple(p.contact() for p in self.items if p.steps)
+
+    def into(self, territory: Territory) -> Territory:
+        """The territory whose next steps name the guide's partners first (one source of truth); its
+        own contacts stay for the steps no partner is named for."""
+        if not self.items:
+            return territory
+        named = self.contacts()
+        covered = {step for contact in named for step in contact.steps}
+        others = tuple(c for c in territory.contacts if not covered & set(c.steps))
+        return replace(territory, contacts=named + others)
 
 
 def _list(raw: Any) -> list[str]:
