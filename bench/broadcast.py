@@ -150,6 +150,7 @@ def tremplin(api: StandIn, n: int, rate: float, tmp: Path) -> dict[str, object]:
     bot = BotProcess(api, url, tmp)
     bot.env["TREMPLIN_COUNSELLORS_CHAT"] = str(GROUP)
     bot.env["TREMPLIN_SEND_RATE"] = str(rate)
+    bot.env["TREMPLIN_QUIET_HOURS"] = "none"  # measured at any hour: at night the broadcast would wait for 08:00
     bot.env["TREMPLIN_LOG_LEVEL"] = "WARNING"
     bot.start()
     try:
