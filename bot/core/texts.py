@@ -13,6 +13,11 @@ FSI, PDI = "\u2068", "\u2069"
 BOLD, RESET = "\033[1m", "\033[0m"
 
 
+def cut_at_word(text: str, most: int) -> str:
+    """At most `most` characters, cut at a word's end, so a button never shows half a word."""
+    return text if len(text) <= most else text[: most - 1].rsplit(" ", 1)[0] + "…"
+
+
 def N_(message: str) -> str:
     """Mark a text for extraction where it is translated later (menus, data files)."""
     return message

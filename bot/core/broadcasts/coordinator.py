@@ -19,7 +19,7 @@ from bot.core.context import STEP_MENU, Command, Core, Handler, Turn, menu_row
 from bot.core.messages import Button, Inbound
 from bot.core.sessions import service as sessions
 from bot.core.sessions.cards import Cards
-from bot.core.texts import N_, Texts
+from bot.core.texts import N_, Texts, cut_at_word
 from bot.db.models import Broadcast
 from bot.i18n import LANGUAGE_NAMES, PARIS, format_clock, format_day
 
@@ -204,7 +204,7 @@ class AnnouncingFlow:
         found = await sessions.upcoming(turn.session, turn.now)
         cards = Cards(self.core.catalogs, self.core.territory)
         rows = [
-            (Button(_cut(f"{cards.short(info, t.lang)} · {Cards.title(info, t.lang)}", 40), f"bx.s.{info.key}"),)
+            (Button(cut_at_word(f"{cards.short(info, t.lang)} · {Cards.title(info, t.lang)}", 40), f"bx.s.{info.key}"),)
             for info in found[:SESSIONS]
         ]
         rows.append((Button(t("🚫 Sans bouton"), "bx.s.-"),))
@@ -270,11 +270,6 @@ class AnnouncingFlow:
         text += "\n" + t("Je vous envoie le bilan quand tout est parti.")
         turn.say(text, ((Button(t("📣 Annonces"), "bx.list"), *menu_row(t)),), replace=True)
         return True
-
-
-def _cut(text: str, most: int) -> str:
-    """At a word's end, so a button never shows half a word."""
-    return text if len(text) <= most else text[: most - 1].rsplit(" ", 1)[0] + "…"
 
 
 def _status(t: Texts, made: Broadcast) -> str:

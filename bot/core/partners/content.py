@@ -18,6 +18,7 @@ import yaml
 
 from bot.config import SUPPORTED_LANGUAGES
 from bot.core.territory import WEEKDAYS, Contact, ContentError, Hours, Territory, week_hours
+from bot.core.texts import cut_at_word
 
 STAGES = ("idea", "preparing", "launching", "launched")
 FIELDS = (
@@ -60,8 +61,7 @@ class Partner:
     @property
     def short(self) -> str:
         """The name on a button: before any explanation in brackets, cut at a word's end."""
-        name = self.name.split(" (")[0].strip()
-        return name if len(name) <= SHORT else name[: SHORT - 1].rsplit(" ", 1)[0] + "…"
+        return cut_at_word(self.name.split(" (")[0].strip(), SHORT)
 
     def said(self, lang: str) -> str:
         return self.what.get(lang) or self.what["fr"]
