@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
+from threadpoolctl import threadpool_limits
+
 from bot.core.knowledge.content import Amount, Entry, load_amounts, load_entries, load_questions
 from bot.core.knowledge.language import Detector, Guess, Words, load_words
 from bot.core.knowledge.matcher import Doc, Matcher, Result, documents
@@ -72,6 +74,12 @@ class Answers:
         threading.Thread(target=self._build, args=(cache, embeddings), name="faq-build", daemon=True).start()
 
     def _build(self, cache: Path | None, embeddings: bool) -> None:
+        # The classifiers' products are small: a second BLAS thread saves a second on a fresh clone
+        # and costs its 14 MB buffer, which took the first build over the bot's memory budget.
+        with threadpool_limits(limits=1, user_api="blas"):
+            self._build_both(cache, embeddings)
+
+    def _build_both(self, cache: Path | None, embeddings: bool) -> None:
         try:
             matcher = Matcher(self.docs, None, cache)
             give_back_memory()

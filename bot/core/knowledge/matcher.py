@@ -159,7 +159,8 @@ def fit_softmax(
     for step in range(1, steps + 1):
         error: Vector = ((softmax(forward(weights) + bias) - target) / len(labels)).astype(np.float32)
         gradient = backward(error)
-        gradient += reg * weights
+        for lo in range(0, features, 4096):  # gradient += reg * weights, without a weights-sized temporary
+            gradient[lo : lo + 4096] += reg * weights[lo : lo + 4096]
         for param, grad, mean, square in ((weights, gradient, *moments[:2]), (bias, error.sum(0), *moments[2:])):
             _adam_step(param, grad, mean, square, rate, step)
         del gradient
@@ -168,8 +169,9 @@ def fit_softmax(
 
 def _adam_step(param: Vector, grad: Vector, mean: Vector, square: Vector, rate: float, step: int) -> None:
     """One Adam update, in place: the n-gram classifier's arrays are 15 MB each, so no temporary copies."""
+    mean -= grad  # mean = 0.9 mean + 0.1 grad, written so that no temporary array is made
     mean *= 0.9
-    mean += 0.1 * grad
+    mean += grad
     square *= 0.999
     np.multiply(grad, grad, out=grad)
     grad *= 0.001
@@ -227,11 +229,15 @@ class Classifier:
         np.log(start, out=start)
         start /= scale
         start -= start.mean(1, keepdims=True)  # only differences between topics matter
+
+        def backward(g: Vector) -> Vector:
+            out = matrix.tdot(g)  # as large as the weights (15 MB): scaled in place
+            out *= scale
+            return out
+
         weights, bias = fit_softmax(
-            lambda w: matrix.dot(w) * scale,
-            lambda g: matrix.tdot(g) * scale,
-            features, labels, classes, reg, steps, start=start,
-        )  # fmt: skip
+            lambda w: matrix.dot(w) * scale, backward, features, labels, classes, reg, steps, start=start
+        )
         return cls(weights, bias, scale)
 
     def probabilities(self, vector: Vector) -> Vector:
