@@ -15,6 +15,7 @@ from bot.core import residents
 from bot.core.context import Core
 from bot.core.dialogue import Dialogue
 from bot.core.handover import service as handovers
+from bot.core.handover import topics
 from bot.core.handover.flags import load_flags
 from bot.core.knowledge.answers import Answers
 from bot.core.messages import Inbound, Outbound, Reply
@@ -133,8 +134,22 @@ class Runtime:
         """The forum topic a handover's messages go to, as recorded now (an earlier send may have made it)."""
         return await in_transaction(self.sessions, lambda s: handovers.thread_of(s, handover_id))
 
-    async def record_topic(self, handover_id: int, thread_id: str) -> None:
-        await in_transaction(self.sessions, lambda s: handovers.set_thread(s, handover_id, thread_id))
+    async def record_topic(self, handover_id: int, thread_id: str, name: str) -> None:
+        """A topic just created for a handover: its id on the handover, its name and state kept."""
+
+        async def work(session: AsyncSession) -> None:
+            await handovers.set_thread(session, handover_id, thread_id)
+            await session.flush()
+            await topics.remember(session, thread_id, name=name, closed=False)
+
+        await in_transaction(self.sessions, work)
+
+    async def topic_state(self, thread_id: str) -> topics.TopicState | None:
+        return await in_transaction(self.sessions, lambda s: topics.state(s, thread_id))
+
+    async def remember_topic(self, thread_id: str, *, name: str | None = None, closed: bool | None = None) -> None:
+        """A change the bot made, or a counsellor made by hand (told by a service message)."""
+        await in_transaction(self.sessions, lambda s: topics.remember(s, thread_id, name=name, closed=closed))
 
     async def known_users(self, channel: str) -> frozenset[str]:
         """The coordinators of `channel` who have written to the bot (so the channel knows their chat)."""

@@ -34,9 +34,20 @@ def test_translations_are_not_french_or_english_copies(catalogs, lang):
 @pytest.mark.parametrize("lang", SUPPORTED_LANGUAGES)
 def test_menu_labels_fit_a_small_phone(catalogs, lang):
     """About 30 characters fit a full-width button on a 390-pixel phone, about 14 on each of two."""
-    full = ["🧭 Où en est mon projet ?", "📅 Réunions d'information", "❓ Poser une question",
-            "🙋 Parler à un conseiller", "✅ Oui, d'accord", "🙅 Non merci", "⬅️ Menu", "🗑️ Tout effacer",
-            "🚫 Retirer mon accord", "✅ Donner mon accord", "🗑️ Oui, tout effacer", "⬅️ Non, retour"]
+    full = [
+        "🧭 Où en est mon projet ?",
+        "📅 Réunions d'information",
+        "❓ Poser une question",
+        "🙋 Parler à un conseiller",
+        "✅ Oui, d'accord",
+        "🙅 Non merci",
+        "⬅️ Menu",
+        "🗑️ Tout effacer",
+        "🚫 Retirer mon accord",
+        "✅ Donner mon accord",
+        "🗑️ Oui, tout effacer",
+        "⬅️ Non, retour",
+    ]
     half = ["🌍 Langue", "🔒 Mes données"]
     for label in full:
         assert len(catalogs.gettext(lang, label)) <= 30, catalogs.gettext(lang, label)

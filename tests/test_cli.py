@@ -90,9 +90,7 @@ def test_the_terminal_chat_runs_the_screening(tmp_path: Path):
 
 
 def test_the_terminal_chat_answers_a_typed_question(tmp_path: Path):
-    result = tremplin(
-        "chat", env={"TREMPLIN_DATA_DIR": str(tmp_path)}, stdin="1\nc koi une cae\n/quit\n", cwd=tmp_path
-    )
+    result = tremplin("chat", env={"TREMPLIN_DATA_DIR": str(tmp_path)}, stdin="1\nc koi une cae\n/quit\n", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "CAE : lancer son activité dans une coopérative" in result.stdout
     assert "👍 Oui" in result.stdout

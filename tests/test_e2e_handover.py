@@ -6,6 +6,7 @@ import itertools
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from unittest.mock import ANY
 
 import pytest
 import yaml
@@ -188,9 +189,7 @@ def test_edits_follow_both_ways_and_the_card_shows_who_took_it(api: StandIn, des
     shown = next(e for e in amina.bot_entries() if "Je vous appelle mardi" in e.text)
     received = len(amina.bot_entries())
     api.push_edit(NADIA, answer, "Je vous appelle jeudi à 14 h.", chat_id=GROUP)
-    api.wait_until(
-        lambda: "jeudi" in next(e for e in amina.bot_entries() if e.message_id == shown.message_id).text
-    )
+    api.wait_until(lambda: "jeudi" in next(e for e in amina.bot_entries() if e.message_id == shown.message_id).text)
     assert len(amina.bot_entries()) == received
     api.push_edit(NADIA, answer, "// note : rappeler", chat_id=GROUP)  # a reply turned into a note: not relayed
     amina.wait_quiet(2.0)
@@ -273,7 +272,7 @@ def test_a_topic_closed_by_hand_is_opened_again_and_renamed_when_the_resident_co
     lina, thread = asks_for_a_person(api, 7014, "Lina", "fr", "je veux parler a quelqu'un")
     api.push_message(NADIA, "/close partner", chat_id=GROUP, message_thread_id=thread)
     api.wait_until(lambda: any("Terminé : orienté vers un partenaire" in e.text for e in in_topic(api, thread)))
-    api.close_topic(GROUP, thread)  # a counsellor tidies the list by hand
+    api.close_topic(GROUP, thread, by=NADIA)  # a counsellor tidies the list by hand
     lina.send("/language")
     lina.press("English")  # she now prefers English: counsellors read the language off the topic's name
 
@@ -281,3 +280,42 @@ def test_a_topic_closed_by_hand_is_opened_again_and_renamed_when_the_resident_co
     api.wait_until(lambda: sum("Demande de Lina" in e.text for e in in_topic(api, thread)) == 2)
     assert not api.topics(GROUP)[thread]["closed"]  # the same topic, open again, with a new card
     assert api.topics(GROUP)[thread]["name"] == "Lina · English"
+    assert [m for m, _ in api.calls() if m in ("reopenForumTopic", "editForumTopic")] == [
+        "reopenForumTopic",
+        "editForumTopic",
+    ]
+    assert refused_topic_calls(api) == []
+
+
+def refused_topic_calls(api: StandIn) -> list[str]:
+    """Calls about topics that Telegram refused (TOPIC_NOT_MODIFIED and the like)."""
+    return [r.short() for r in api.records() if "Topic" in r.method and r.status != 200]
+
+
+def test_a_returning_resident_whose_topic_is_as_it_was_costs_no_topic_call(api: StandIn, desk: BotProcess):
+    omar, thread = asks_for_a_person(api, 7015, "Omar", "fr", "je veux parler a quelqu'un")
+    api.push_message(NADIA, "/close none", chat_id=GROUP, message_thread_id=thread)
+    api.wait_until(lambda: any("Terminé" in e.text for e in in_topic(api, thread)))
+
+    omar.send("je veux parler a un conseiller svp")
+    api.wait_until(lambda: sum("Demande de Omar" in e.text for e in in_topic(api, thread)) == 2)
+    assert [m for m, _ in api.calls() if m in ("reopenForumTopic", "editForumTopic")] == []
+    assert refused_topic_calls(api) == []
+
+
+def test_changes_made_by_hand_are_followed(api: StandIn, desk: BotProcess):
+    """Closed and reopened by hand, then renamed by hand: the bot was told each time, so on the
+    resident's return it only puts its own name back (counsellors read the language off it)."""
+    sara, thread = asks_for_a_person(api, 7016, "Sara", "fr", "je veux parler a quelqu'un")
+    api.push_message(NADIA, "/close none", chat_id=GROUP, message_thread_id=thread)
+    api.wait_until(lambda: any("Terminé" in e.text for e in in_topic(api, thread)))
+    api.close_topic(GROUP, thread, by=NADIA)
+    api.reopen_topic(GROUP, thread, by=NADIA)
+    api.rename_topic(GROUP, thread, "Sara (vue le 3/12)", by=NADIA)
+
+    sara.send("je veux parler a un conseiller svp")
+    api.wait_until(lambda: sum("Demande de Sara" in e.text for e in in_topic(api, thread)) == 2)
+    assert [m for m, _ in api.calls() if m in ("reopenForumTopic", "editForumTopic")] == ["editForumTopic"]
+    topic = {"name": "Sara · Français", "icon_color": ANY, "closed": False, "deleted": False}
+    assert api.topics(GROUP)[thread] == topic
+    assert refused_topic_calls(api) == []

@@ -107,8 +107,12 @@ def test_a_resident_who_stops_half_way_resumes_after_a_restart(api: StandIn, bot
     seen = walker.tap("▶️ Continuer")
     assert "7" in seen[0].text
     summary = walker.walk(paths.TEEN[6:])[-1]
-    assert proposed(summary.text, "ar", catalogs, steps={"youth_coop": load_screening(
-        PROJECT_ROOT / "dialogues" / "screening.yml")[0].steps["youth_coop"].text}) == ["youth_coop"]
+    assert proposed(
+        summary.text,
+        "ar",
+        catalogs,
+        steps={"youth_coop": load_screening(PROJECT_ROOT / "dialogues" / "screening.yml")[0].steps["youth_coop"].text},
+    ) == ["youth_coop"]
 
 
 def test_why_back_and_a_parked_question_over_telegram(api: StandIn, bot: BotProcess, catalogs: Catalogs):

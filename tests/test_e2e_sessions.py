@@ -36,7 +36,7 @@ def publish(bot: BotProcess, tmp_path: Path, seats: int) -> datetime:
     path.write_text(
         "sessions:\n"
         "  - key: info-e2e\n"
-        "    title: {fr: \"Êtes-vous prêt à entreprendre ?\", ar: \"هل أنتم مستعدون لبدء مشروع؟\"}\n"
+        '    title: {fr: "Êtes-vous prêt à entreprendre ?", ar: "هل أنتم مستعدون لبدء مشروع؟"}\n'
         f"    starts: {starts:%Y-%m-%d %H:%M}\n"
         f"    ends: {starts + timedelta(hours=2):%Y-%m-%d %H:%M}\n"
         "    venue: {name: Maison du projet, address: 12 boulevard Claude-Bernard, latitude: 45.76, longitude: 3.09}\n"

@@ -10,12 +10,13 @@ from sqlalchemy import select
 
 from bot.config import PROJECT_ROOT
 from bot.core import residents
-from bot.core.handover import flags
+from bot.core.handover import flags, topics
 from bot.core.handover import service as handovers
 from bot.core.messages import Outbound
+from bot.core.privacy.service import erase
 from bot.core.texts import Texts
 from bot.db.engine import in_transaction
-from bot.db.models import AuditEntry, Resident
+from bot.db.models import AuditEntry, ForumTopic, Resident
 from bot.runtime import Runtime
 from tests.conftest import Person
 from tests.test_sessions import pending
@@ -37,6 +38,25 @@ async def test_a_resident_has_one_open_handover_and_keeps_the_same_topic(runtime
         assert created and back.id != first.id and back.thread_id == "42"
         actions = (await session.scalars(select(AuditEntry.action).order_by(AuditEntry.id))).all()
         assert actions == ["take", "close"]
+
+    await in_transaction(runtime.sessions, work)
+
+
+async def test_a_topic_is_known_by_its_name_and_state_and_erased_with_its_resident(runtime: Runtime):
+    """The topic's name holds the resident's first name: erasing the resident takes it too."""
+
+    async def work(session):  # type: ignore[no-untyped-def]
+        amina, _ = await residents.find_or_create(session, "telegram", "72", "ar", MONDAY_10H)
+        handover, _ = await handovers.open_handover(session, amina, "asked", MONDAY_10H)
+        await topics.remember(session, "43", name="Amina · العربية")  # no handover in it yet: not kept
+        assert await topics.state(session, "43") is None
+        await handovers.set_thread(session, handover.id, "43")
+        await topics.remember(session, "43", name="Amina · العربية", closed=False)
+        await topics.remember(session, "43", closed=True)  # a counsellor closed it by hand
+        assert await topics.state(session, "43") == topics.TopicState("Amina · العربية", True)
+        await erase(session, amina)
+        await session.flush()
+        assert (await session.scalars(select(ForumTopic))).all() == []
 
     await in_transaction(runtime.sessions, work)
 

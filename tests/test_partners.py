@@ -63,7 +63,7 @@ def test_each_kind_of_broken_entry_is_named(tmp_path: Path):
         "id 'Bad Id!'": {"id": "Bad Id!"},
         "unknown key 'phone_number'": {"phone_number": "06"},
         "latitude and longitude go together": {"longitude": None},
-        "is not a \"HH:MM-HH:MM\" range": {"hours": {"mon": ["9h-12h"]}},
+        'is not a "HH:MM-HH:MM" range': {"hours": {"mon": ["9h-12h"]}},
     }
     for expected, change in cases.items():
         found = problems_of(tmp_path, **change)

@@ -182,6 +182,7 @@ async def test_coordinator_cancellation_tells_everyone_in_their_language(person,
     for someone in (amina, sam):
         await someone.press("📅 Réunions d'information")
         await someone.press("✅")
+
     async def cancel(s):  # type: ignore[no-untyped-def]
         return await notices_of(runtime).cancel_session(s, await sessions.get(s, "info-dec-08"), runtime.core.clock())
 

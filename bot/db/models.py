@@ -5,7 +5,19 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -337,3 +349,16 @@ class RecentMessage(Base):
     text: Mapped[str] = mapped_column(Text)
     note: Mapped[str | None] = mapped_column(String(200), default=None)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class ForumTopic(Base):
+    """A resident's forum topic as it is now (Telegram has no way to ask): its name and whether it is
+    closed, from the bot's own changes and the service messages of changes made by hand. Its name
+    holds the resident's first name, so it goes with the resident."""
+
+    __tablename__ = "forum_topics"
+
+    thread_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(128))
+    closed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

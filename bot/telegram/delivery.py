@@ -7,6 +7,7 @@ the copy of a photo, the edit of a relayed message) is decided here, from the ro
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from telegram import Bot
@@ -77,7 +78,7 @@ class Delivery:
                 )
                 thread = str(created.message_thread_id)
                 if envelope.handover_id is not None:
-                    await self.runtime.record_topic(envelope.handover_id, thread)
+                    await self.runtime.record_topic(envelope.handover_id, thread, name)
             try:
                 if thread is not None and envelope.reopen:
                     await self.reopen(chat_id, int(thread), name)
@@ -92,14 +93,25 @@ class Delivery:
 
     async def reopen(self, chat_id: int, thread: int, name: str) -> None:
         """A returning resident's topic: opened again if closed by hand, renamed if their language or
-        first name changed (counsellors read the language off the name). Already so: nothing to do."""
-        calls = (
-            ("reopenForumTopic", lambda: self.bot.reopen_forum_topic(chat_id, thread)),
-            ("editForumTopic", lambda: self.bot.edit_forum_topic(chat_id, thread, name=name)),
-        )
-        for what, call in calls:
-            try:
-                await with_retries(call, what, 0.0)
-            except BadRequest as exc:
-                if "not_modified" not in str(exc).lower():
-                    raise
+        first name changed (counsellors read the language off the name). Telegram refuses both calls
+        when they change nothing, so they are made only when the recorded state says so; a topic made
+        before states were kept is taken as it is."""
+        known = await self.runtime.topic_state(str(thread))
+        if known is None:
+            await self.runtime.remember_topic(str(thread), name=name, closed=False)
+            return
+        if known.closed:
+            await self._topic_call("reopenForumTopic", lambda: self.bot.reopen_forum_topic(chat_id, thread))
+            await self.runtime.remember_topic(str(thread), closed=False)
+        if known.name != name:
+            await self._topic_call("editForumTopic", lambda: self.bot.edit_forum_topic(chat_id, thread, name=name))
+            await self.runtime.remember_topic(str(thread), name=name)
+
+    @staticmethod
+    async def _topic_call(what: str, call: Callable[[], Awaitable[object]]) -> None:
+        try:
+            await with_retries(call, what, 0.0)
+        except BadRequest as exc:  # a change made while the bot was not told: the topic is already so
+            if "not_modified" not in str(exc).lower():
+                raise
+            log.info("%s: the topic was already so (a change the bot was not told of)", what)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from telegram import Message, MessageEntity, Update
@@ -25,6 +25,31 @@ MEDIA_KINDS = (
     "poll",
     "dice",
 )
+
+
+@dataclass(frozen=True)
+class TopicChange:
+    """A person closed, reopened or renamed a forum topic (Telegram's service message says so)."""
+
+    group: str
+    thread: str
+    name: str | None = None
+    closed: bool | None = None
+
+
+def topic_change(update: Update) -> TopicChange | None:
+    message = update.message
+    if message is None or message.message_thread_id is None or message.chat.type != "supergroup":
+        return None
+    group, thread = str(message.chat.id), str(message.message_thread_id)
+    if message.forum_topic_closed is not None:
+        return TopicChange(group, thread, closed=True)
+    if message.forum_topic_reopened is not None:
+        return TopicChange(group, thread, closed=False)
+    edited = message.forum_topic_edited
+    if edited is not None and edited.name is not None:  # an icon changed alone: nothing the bot keeps
+        return TopicChange(group, thread, name=edited.name)
+    return None
 
 
 def _command(message: Message) -> tuple[str, str] | None:

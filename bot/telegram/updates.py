@@ -16,7 +16,7 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.runtime import Runtime
-from bot.telegram.inbound import from_update
+from bot.telegram.inbound import from_update, topic_change
 from bot.telegram.render import Renderer, Undeliverable, with_retries
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,11 @@ class Updates:
 
     async def on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
+        changed = topic_change(update)
+        if changed is not None:
+            if changed.group == self.runtime.core.counsellors:
+                await self.runtime.remember_topic(changed.thread, name=changed.name, closed=changed.closed)
+            return
         inbound = from_update(update)
         if inbound is None:
             if query is not None:

@@ -49,7 +49,10 @@ from telegram import (
     Document,
     File,
     ForumTopic,
+    ForumTopicClosed,
     ForumTopicCreated,
+    ForumTopicEdited,
+    ForumTopicReopened,
     InaccessibleMessage,
     InlineKeyboardMarkup,
     Location,
@@ -70,6 +73,11 @@ __all__ = ["ApiError", "CallRecord", "Entry", "StandIn", "parse_html"]
 # --------------------------------------------------------------------------------------
 # Constants copied from the Bot API documentation / server source
 # --------------------------------------------------------------------------------------
+
+#: Service messages a forum topic's changes leave in it: no text, cannot be copied or edited.
+TOPIC_SERVICE_KINDS = frozenset(
+    {"forum_topic_created", "forum_topic_closed", "forum_topic_reopened", "forum_topic_edited"}
+)
 
 #: Methods that post a message into a chat, counted by the group flood limit.
 SENDING_METHODS = frozenset(
@@ -1106,11 +1114,56 @@ class StandIn:
             self._delete_topic(self._chats[chat_id], topic)
             self._changed()
 
-    def close_topic(self, chat_id: int, thread_id: int) -> None:
-        """A counsellor closes a topic by hand (it stays, read-only for members)."""
+    def close_topic(self, chat_id: int, thread_id: int, by: int) -> None:
+        """A counsellor closes a topic by hand (it stays, read-only for members); the bot is told by a
+        `forum_topic_closed` service message, as Telegram tells every member of the group."""
+        self._topic_by_hand(chat_id, thread_id, by, "forum_topic_closed")
+
+    def reopen_topic(self, chat_id: int, thread_id: int, by: int) -> None:
+        """A counsellor opens a closed topic again by hand (`forum_topic_reopened`)."""
+        self._topic_by_hand(chat_id, thread_id, by, "forum_topic_reopened")
+
+    def rename_topic(self, chat_id: int, thread_id: int, name: str, by: int) -> None:
+        """A counsellor renames a topic by hand (`forum_topic_edited`)."""
+        self._topic_by_hand(chat_id, thread_id, by, "forum_topic_edited", name)
+
+    def _topic_by_hand(self, chat_id: int, thread_id: int, by: int, kind: str, name: str = "") -> None:
         with self._cond:
-            self._chats[chat_id].topics[thread_id].closed = True
+            chat = self._chats[chat_id]
+            topic = chat.topics[thread_id]
+            if chat.members.get(by) not in ("creator", "administrator", "member") or topic.deleted:
+                raise ValueError(f"user {by} cannot manage topic {thread_id} of chat {chat_id}")
+            unchanged = {
+                "forum_topic_closed": topic.closed,
+                "forum_topic_reopened": not topic.closed,
+                "forum_topic_edited": name == topic.name,
+            }[kind]
+            if unchanged:  # a Telegram client offers no such action: the topic is already so
+                raise ValueError(f"topic {thread_id} is already {kind.removeprefix('forum_topic_')}")
+            if kind == "forum_topic_edited":
+                topic.name = name
+            else:
+                topic.closed = kind == "forum_topic_closed"
+            self._topic_service(chat, topic, by, kind)
             self._changed()
+
+    def _topic_service(self, chat: _Chat, topic: _Topic, actor: int, kind: str) -> None:
+        """The service message a topic's change leaves in it. Bots receive service messages (privacy
+        mode included), but never those of their own actions."""
+        msg = _Msg(
+            message_id=chat.next_message_id,
+            chat_id=chat.id,
+            sender_id=actor,
+            from_bot=actor == self.bot_id,
+            date=_now(),
+            kind=kind,
+            thread_id=topic.thread_id,
+            media={"name": topic.name} if kind == "forum_topic_edited" else {},
+        )
+        chat.next_message_id += 1
+        chat.messages[msg.message_id] = msg
+        if actor != self.bot_id:
+            self._queue_update("message", self._build_message(msg))
 
     def topics(self, chat_id: int) -> dict[int, dict[str, Any]]:
         """Forum topics by thread id with name, icon_color, closed and deleted."""
@@ -1654,6 +1707,12 @@ class StandIn:
             kwargs.update(text=msg.text, entities=entities)
         elif msg.kind == "forum_topic_created":
             kwargs["forum_topic_created"] = ForumTopicCreated(name=media["name"], icon_color=media["icon_color"])
+        elif msg.kind == "forum_topic_closed":
+            kwargs["forum_topic_closed"] = ForumTopicClosed()
+        elif msg.kind == "forum_topic_reopened":
+            kwargs["forum_topic_reopened"] = ForumTopicReopened()
+        elif msg.kind == "forum_topic_edited":
+            kwargs["forum_topic_edited"] = ForumTopicEdited(name=media.get("name"))
         else:
             if msg.text:
                 kwargs.update(caption=msg.text, caption_entities=entities)
@@ -1725,7 +1784,7 @@ class StandIn:
                 "address": media["address"],
             }
         text = msg.text
-        if msg.kind == "forum_topic_created":
+        if msg.kind in ("forum_topic_created", "forum_topic_edited"):
             text = media["name"]
         return Entry(
             message_id=msg.message_id,
@@ -2174,7 +2233,7 @@ class StandIn:
             raise _bad("message can't be edited")
         if text is not None:
             if caption:
-                if msg.kind in ("text", "sticker", "location", "venue", "forum_topic_created"):
+                if msg.kind in ("text", "sticker", "location", "venue") or msg.kind in TOPIC_SERVICE_KINDS:
                     raise _bad("there is no caption in the message to edit")
             elif msg.kind != "text":
                 raise _bad("there is no text in the message to edit")
@@ -2336,7 +2395,7 @@ class StandIn:
         original = source_chat.messages.get(params.get_int("message_id"))
         if original is None or original.deleted:
             raise _bad("message to copy not found")
-        if original.kind in ("forum_topic_created", "service"):
+        if original.kind in TOPIC_SERVICE_KINDS or original.kind == "service":
             raise _bad("the message can't be copied")
         chat = self._chat(params, write=True)
         thread_id = self._thread(chat, params)
@@ -2635,6 +2694,7 @@ class StandIn:
                 changed = True
         if not changed:
             raise _bad("TOPIC_NOT_MODIFIED")
+        self._topic_service(chat, topic, self.bot_id, "forum_topic_edited")
         self._changed()
         return True
 
@@ -2645,6 +2705,7 @@ class StandIn:
             if topic.closed == closed:
                 raise _bad("TOPIC_NOT_MODIFIED")
             topic.closed = closed
+            self._topic_service(chat, topic, self.bot_id, "forum_topic_closed" if closed else "forum_topic_reopened")
             self._changed()
             return True
 
