@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -77,6 +78,15 @@ def test_messages_sent_while_the_bot_is_down_are_answered_after_it_restarts(api:
     bot.start()
     seen = sami.wait_reply()
     assert "/language" in seen[-1].text and "Tremplin Clermont" in seen[-1].text
+
+
+def test_a_bot_with_nothing_to_do_writes_nothing_to_its_log(api: StandIn, bot: BotProcess):
+    """A quiet bot keeps a quiet log: its jobs run every 10 seconds, and used to log two lines each."""
+    agree(Resident(api, 5101, "Awa", "fr"))  # started, and one exchange done
+    time.sleep(1)
+    before = len(bot.log().splitlines())
+    time.sleep(12)
+    assert bot.log().splitlines()[before:] == []
 
 
 def test_command_menu_is_set_in_every_language(api: StandIn, bot: BotProcess, catalogs: Catalogs):

@@ -110,6 +110,9 @@ def main(argv: list[str] | None = None) -> int:
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         )
         logging.getLogger("httpx").setLevel(logging.WARNING)
+        # APScheduler logs two INFO lines for every run of every job: dozens a minute when nothing
+        # happens. Its warnings (a missed or failed run) still show.
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
         if args.command == "dialogues":
             default = settings.content_dir / "dialogues" / "screening.yml"
             if args.dialogues_command == "rasa-domain":
