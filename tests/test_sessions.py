@@ -320,16 +320,36 @@ async def test_coordinators_see_fill_rates_and_mark_who_came(person, runtime, se
     assert "Sessions à venir" in seen[0].text and "1/2 inscrits (50 %), 0 en attente" in seen[0].text
     seen = await boss.press("📋 mar. 8 déc., 14:00")
     assert "1. Amina — ✅ Place réservée" in seen[0].text
+    assert "La présence se note à partir du début" in seen[0].text  # nobody is absent before it begins
+    assert not [label for label, _ in boss.buttons() if "Amina" in label]
+    async with runtime.sessions() as session:
+        token = await session.scalar(select(Booking.token))
+    screen = boss.buttons()[0][1].split(":")[0]
+    await boss.press_data(f"{screen}:co.a.{token}")  # a forged press on a name before the start
+    assert "plus actif" in boss.notice  # only the buttons shown are taken (and the flow checks the time too)
+    async with runtime.sessions() as session:
+        assert await session.scalar(select(Booking.attendance)) is None
+
+    clock.now = datetime(2026, 12, 8, 13, 5, tzinfo=UTC)  # 14:05 in Paris: the meeting has begun
+    await boss.press("🗂️ Toutes les sessions")
+    await boss.press("📋 mar. 8 déc., 14:00")
     await boss.press("⬜ Amina")
     seen = await boss.press("✅ Amina")
     assert "❌ Amina" in [label for label, _ in boss.buttons()]
     [noshow] = await pending(runtime, "noshow")
     assert noshow.chat_id == "16" and "👋" in noshow.payload["text"] and "On ne vous" not in noshow.payload["text"]
+    assert noshow.due_at == datetime(2026, 12, 8, 17, 0, tzinfo=UTC)  # 18:00 in Paris: time to correct a slip
     assert all(f.chat_id != "16" for f in await pending(runtime, "followup"))  # no "how was it?" for an absence
+    await boss.press("❌ Amina")  # a slip, undone: Amina is not told she was missed
+    assert await pending(runtime, "noshow") == []
+    await boss.press("⬜ Amina")
+    await boss.press("✅ Amina")  # absent after all
+    [noshow] = await pending(runtime, "noshow")
+    await in_transaction(runtime.sessions, lambda s: outbox.sent(s, noshow.id, clock.now))
     await boss.press("❌ Amina")
     await boss.press("⬜ Amina")
-    await boss.press("✅ Amina")  # absent again: no second message
-    assert len(await pending(runtime, "noshow")) == 1
+    await boss.press("✅ Amina")  # absent again once she was told: no second message
+    assert await pending(runtime, "noshow") == []
     sam = person("17")
     await sam.send("/start")
     seen = await sam.send("/sessions")  # residents get the resident list, never the staff view

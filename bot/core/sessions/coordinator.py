@@ -7,7 +7,7 @@ receive because of it (a no-show message) is in each resident's language.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from html import escape
 
 from sqlalchemy import func, select
@@ -22,11 +22,15 @@ from bot.core.sessions import service as sessions
 from bot.core.sessions.flow import SessionsFlow
 from bot.core.texts import Texts
 from bot.db.models import Booking, InfoSession, OutboxMessage, Resident
-from bot.i18n import format_clock, format_day
+from bot.i18n import PARIS, format_clock, format_day
 
 RECENT = timedelta(days=2)  # sessions that ended lately stay listed, to note who came
 MARKS = {None: "⬜", "present": "✅", "absent": "❌"}
 NEXT_MARK = {None: "present", "present": "absent", "absent": None}
+# A "we did not see you" message waits until the evening of the day it was noted (an hour at least),
+# so a coordinator who tapped one name too many can undo it before the resident is told.
+NO_SHOW_AT = time(18, 0)
+NO_SHOW_UNDO = timedelta(hours=1)
 
 
 class CoordinatorFlow:
@@ -43,7 +47,7 @@ class CoordinatorFlow:
             return True
 
         async def attendees(turn: Turn, key: str) -> bool:
-            return allowed(turn.inbound) and await self.attendees(turn.session, key, turn.reply)
+            return allowed(turn.inbound) and await self.attendees(turn.session, key, turn.reply, turn.now)
 
         async def mark(turn: Turn, token: str) -> bool:
             return allowed(turn.inbound) and await self.mark(turn.session, token, turn.reply, turn.now)
@@ -67,10 +71,12 @@ class CoordinatorFlow:
         buttons.append((Button("⬅️ Menu", "menu"),))
         reply.messages.append(Outbound("\n".join(lines), tuple(buttons), replace=replace))
 
-    async def attendees(self, session: AsyncSession, key: str, reply: Reply) -> bool:
+    async def attendees(self, session: AsyncSession, key: str, reply: Reply, now: datetime) -> bool:
+        """Who is coming; once the session has started, a button per person to note who came."""
         info = await sessions.get(session, key)
         if info is None:
             return False
+        started = now >= info.starts_at
         when = f"{format_day(info.starts_at, 'fr')} {format_clock(info.starts_at, 'fr')}"
         lines = [f"📋 <b>{escape(self.flow.title(info, 'fr'))}</b>", when, ""]
         buttons = []
@@ -79,7 +85,7 @@ class CoordinatorFlow:
             name = escape(resident.first_name or f"#{resident.id}")
             status = await self.flow.status(session, booking, fr)
             lines.append(f"{number}. {name} — {status}")
-            if booking.status == sessions.BOOKED:
+            if booking.status == sessions.BOOKED and started:
                 buttons.append(
                     (
                         Button(
@@ -90,8 +96,14 @@ class CoordinatorFlow:
                 )
         if len(lines) == 3:
             lines.append("Personne d'inscrit pour l'instant.")
+        elif not started:
+            lines += ["", "La présence se note à partir du début de la réunion."]
         else:
-            lines += ["", "Touchez un nom pour noter : ⬜ → ✅ présent → ❌ absent."]
+            lines += [
+                "",
+                "Touchez un nom pour noter : ⬜ → ✅ présent → ❌ absent.",
+                f"Un absent reçoit un message à {NO_SHOW_AT:%H:%M} : jusque-là, vous pouvez corriger.",
+            ]
         buttons.append((Button("🗂️ Toutes les sessions", "co.list"),))
         reply.messages.append(Outbound("\n".join(lines), tuple(buttons), replace=True))
         return True
@@ -108,6 +120,9 @@ class CoordinatorFlow:
         if row is None or row[0].status != sessions.BOOKED:
             return False
         booking, info = row[0], row[1]
+        if now < info.starts_at:  # a forged or early press: nobody is absent from what has not begun
+            reply.notice = "La présence se note à partir du début de la réunion."
+            return await self.attendees(session, info.key, reply, now)
         booking.attendance = NEXT_MARK[booking.attendance]
         if booking.attendance == "present":
             resident = await session.get(Resident, booking.resident_id)
@@ -118,11 +133,17 @@ class CoordinatorFlow:
             told = await session.scalar(
                 select(func.count())
                 .select_from(OutboxMessage)
-                .where(OutboxMessage.booking_id == booking.id, OutboxMessage.kind == "noshow")
+                .where(
+                    OutboxMessage.booking_id == booking.id,
+                    OutboxMessage.kind == "noshow",
+                    OutboxMessage.status != "cancelled",
+                )
             )
             if not told:
                 await self.no_show(session, booking, info, now)
-        return await self.attendees(session, info.key, reply)
+        else:  # a mistake undone in time: the resident is not told they were missed
+            await outbox.cancel_pending(session, booking.id, ("noshow",))
+        return await self.attendees(session, info.key, reply, now)
 
     async def no_show(self, session: AsyncSession, booking: Booking, info: InfoSession, now: datetime) -> None:
         resident = await session.get(Resident, booking.resident_id)
@@ -132,4 +153,8 @@ class CoordinatorFlow:
         text = t("👋 On ne vous a pas vu à la réunion du {when}. Pas de souci !", when=self.flow.when(info, t))
         text += "\n" + t("Voulez-vous venir à une autre date ?")
         buttons = ((Button(t("📅 Voir les autres dates"), standing("m.sessions")),),)
-        await outbox.enqueue(session, resident, Outbound(text, buttons), "noshow", now, booking_id=booking.id)
+        evening = datetime.combine(now.astimezone(PARIS).date(), NO_SHOW_AT, PARIS)
+        due = max(evening, now + NO_SHOW_UNDO)
+        await outbox.enqueue(
+            session, resident, Outbound(text, buttons), "noshow", now, due_at=due, booking_id=booking.id
+        )
