@@ -116,8 +116,12 @@ def test_someone_outside_the_group_cannot_take_a_conversation(api: StandIn, desk
     elsewhere = api.add_topic(other, "Amina")
     api.push_message(7007, "/take", chat_id=other, message_thread_id=elsewhere)
     api.wait_until(lambda: f"set TREMPLIN_COUNSELLORS_CHAT={other}" in desk.log())  # the operator learns its id
-    assert not any(e.from_bot for e in api.transcript(other) if e.kind != "forum_topic_created")
+    api.wait_until(lambda: api.calls("leaveChat") != [])  # one polite line, then it leaves
+    said = [e.text for e in api.transcript(other) if e.from_bot and e.kind != "forum_topic_created"]
+    assert len(said) == 1 and "écrivez-moi directement" in said[0]
+    api.push_message(7007, "/take", chat_id=other, message_thread_id=elsewhere)  # nobody hears it now
     assert not any("Pris en charge" in e.text for e in in_topic(api, thread))
+    assert desk.log().count(f"left group {other}") == 1
 
 
 def test_a_topic_deleted_by_hand_is_created_again(api: StandIn, desk: BotProcess):

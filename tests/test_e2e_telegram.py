@@ -135,6 +135,13 @@ def test_stickers_voice_photos_and_edits_get_a_kind_answer(api: StandIn, bot: Bo
     assert "messages vocaux" in omar.send_voice()[-1].text
     assert "photos" in omar.send_photo("mon projet")[-1].text
     assert "fichiers" in omar.send_document("cv.pdf")[-1].text
+    assert "contacts" in omar.send_contact()[-1].text
+    assert "📅 Réunions d'information" in omar.send_location()[-1].text
+    assert "sondages" in omar.send_poll()[-1].text
+    assert omar.send_dice()[-1].text.startswith("🎲")
+    nadia = Resident(api, 1016, "Nadia", "ar")
+    agree(nadia)
+    assert nadia.send_voice()[-1].text.startswith("🎤 لا أستطيع بعد الاستماع")  # in her language
     assert omar.send("c koi une cae")[-1].buttons
     typed = [e for e in omar.transcript() if not e.from_bot and e.kind == "text"][-1]
     seen = omar.edit(typed.message_id, "c quoi une CAE ?")

@@ -155,6 +155,13 @@ async def test_stickers_voice_and_photos_get_a_kind_answer_and_the_menu(person):
     assert "photos" in photo[0].text
     sticker = await nour.send_media("sticker")
     assert sticker[0].text.startswith("😊")
+    # what is not a photo or a file is not called one; each says what to do instead
+    assert "ne garde pas les contacts" in (await nour.send_media("contact"))[0].text
+    assert "📅 Réunions d'information" in (await nour.send_media("location"))[0].text
+    assert "sondages" in (await nour.send_media("poll"))[0].text
+    dice = await nour.send_media("dice")
+    assert dice[0].text.startswith("🎲") and dice[0].buttons
+    assert "🙋 Parler à un conseiller" in voice[0].text
 
 
 async def test_text_after_consent_is_never_met_with_silence(person):

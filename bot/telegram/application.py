@@ -53,6 +53,7 @@ class TelegramBot:
     async def on_shutdown(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         await self.runtime.close()
 
+
 def build_application(runtime: Runtime) -> tuple[Application[Any, Any, Any, Any, Any, Any], TelegramBot]:
     settings = runtime.settings
     bot = TelegramBot(runtime)

@@ -15,6 +15,8 @@ from telegram.constants import ChatAction
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from bot.core.texts import Texts
+from bot.i18n import supported
 from bot.runtime import Runtime
 from bot.telegram.inbound import from_update, topic_change
 from bot.telegram.render import Renderer, Undeliverable, with_retries
@@ -46,12 +48,13 @@ class Updates:
             return
         if inbound.group and inbound.group != self.runtime.core.counsellors:
             log.warning(
-                "message in group %s ignored: it is not the counsellors' group (TREMPLIN_COUNSELLORS_CHAT=%s);"
-                " set TREMPLIN_COUNSELLORS_CHAT=%s to make it so",
+                "left group %s: it is not the counsellors' group (TREMPLIN_COUNSELLORS_CHAT=%s); to make it so,"
+                " set TREMPLIN_COUNSELLORS_CHAT=%s and add the bot to it again",
                 inbound.group,
                 self.runtime.core.counsellors or "not set",
                 inbound.group,
             )
+            await self._leave(context.bot, int(inbound.group), inbound.language_code)
             return
         if inbound.group:  # the counsellors' group: everything it causes goes through the outbox
             if await self._counsellor(context.bot, int(inbound.group), int(inbound.user_id)):
@@ -78,6 +81,23 @@ class Updates:
         finally:
             if answered is not None:
                 await answered
+
+    async def _leave(self, bot: Bot, chat_id: int, language_code: str | None) -> None:
+        """A group nobody configured (someone added the bot): one polite line, in the language of whoever
+        wrote, then the bot leaves, so residents' words never sit in a group nobody watches."""
+        core = self.runtime.core
+        t = Texts(core.catalogs, supported(language_code, core.default_language))
+        text = t("👋 Bonjour ! Je réponds à chacun en privé : écrivez-moi directement. Je quitte ce groupe.")
+        if core.bot_username:
+            text += f"\nhttps://t.me/{core.bot_username}"
+        try:
+            await with_retries(lambda: bot.send_message(chat_id, text), "sendMessage")
+        except TelegramError as exc:
+            log.info("could not say goodbye in group %s: %s", chat_id, exc)
+        try:
+            await with_retries(lambda: bot.leave_chat(chat_id), "leaveChat")
+        except TelegramError as exc:
+            log.warning("could not leave group %s: %s", chat_id, exc)
 
     async def _counsellor(self, bot: Bot, chat_id: int, user_id: int) -> bool:
         """Only members of the counsellors' group act there; asked with getChatMember, kept one minute."""

@@ -84,6 +84,22 @@ class Resident:
         """Send a file."""
         return self._act(lambda: self.api.push_document(self.user_id, file_name, data), timeout, quiet)
 
+    def send_location(self, timeout: float = 10.0) -> list[Entry]:
+        """Share my location."""
+        return self._act(lambda: self.api.push_location(self.user_id), timeout, None)
+
+    def send_contact(self, timeout: float = 10.0) -> list[Entry]:
+        """Share a contact card."""
+        return self._act(lambda: self.api.push_contact(self.user_id), timeout, None)
+
+    def send_poll(self, timeout: float = 10.0) -> list[Entry]:
+        """Send a poll."""
+        return self._act(lambda: self.api.push_poll(self.user_id), timeout, None)
+
+    def send_dice(self, timeout: float = 10.0) -> list[Entry]:
+        """Throw a dice."""
+        return self._act(lambda: self.api.push_dice(self.user_id), timeout, None)
+
     def edit(self, message_id: int, text: str, timeout: float = 10.0, *, quiet: float | None = None) -> list[Entry]:
         """Edit one of my earlier messages."""
         return self._act(lambda: self.api.push_edit(self.user_id, message_id, text), timeout, quiet)

@@ -46,6 +46,8 @@ from telegram import (
     ChatMemberMember,
     ChatMemberOwner,
     ChatMemberUpdated,
+    Contact,
+    Dice,
     Document,
     File,
     ForumTopic,
@@ -60,6 +62,8 @@ from telegram import (
     Message,
     MessageEntity,
     PhotoSize,
+    Poll,
+    PollOption,
     Sticker,
     Update,
     User,
@@ -951,6 +955,7 @@ class StandIn:
             ("sendLocation", self._m_send_location),
             ("getChat", self._m_get_chat),
             ("getChatMember", self._m_get_chat_member),
+            ("leaveChat", self._m_leave_chat),
             ("getFile", self._m_get_file),
             ("createForumTopic", self._m_create_forum_topic),
             ("editForumTopic", self._m_edit_forum_topic),
@@ -1254,6 +1259,22 @@ class StandIn:
                 "data": data,
             },
         )
+
+    def push_location(self, user_id: int, latitude: float = 45.78, longitude: float = 3.08) -> int:
+        """The person shares a location (the paperclip's "Location")."""
+        return self._push(user_id, None, None, "location", media={"latitude": latitude, "longitude": longitude})
+
+    def push_contact(self, user_id: int, phone_number: str = "+33612345678", first_name: str = "Samir") -> int:
+        """The person shares a contact card."""
+        return self._push(user_id, None, None, "contact", media={"phone": phone_number, "first_name": first_name})
+
+    def push_poll(self, user_id: int, question: str = "Vous venez ?", options: tuple[str, ...] = ("Oui", "Non")) -> int:
+        """The person sends a poll."""
+        return self._push(user_id, None, None, "poll", media={"question": question, "options": list(options)})
+
+    def push_dice(self, user_id: int, emoji: str = "🎲") -> int:
+        """The person throws a dice (or another animated emoji game)."""
+        return self._push(user_id, None, None, "dice", media={"emoji": emoji, "value": 4})
 
     def push_edit(self, user_id: int, message_id: int, new_text: str, *, chat_id: int | None = None) -> None:
         """The person edits one of their messages: a text, or the caption of a photo, file or voice note."""
@@ -1661,7 +1682,8 @@ class StandIn:
             )
             chat.next_message_id += 1
             chat.messages[msg.message_id] = msg
-            self._queue_update("message", self._build_message(msg))
+            if chat.type == "private" or chat.members.get(self.bot_id, "left") not in ("left", "kicked"):
+                self._queue_update("message", self._build_message(msg))  # a bot outside a group hears nothing
             self._changed()
             return msg.message_id
 
@@ -1737,6 +1759,23 @@ class StandIn:
                 )
             elif msg.kind == "location":
                 kwargs["location"] = Location(media["longitude"], media["latitude"])
+            elif msg.kind == "contact":
+                kwargs["contact"] = Contact(media["phone"], media["first_name"])
+            elif msg.kind == "poll":
+                kwargs["poll"] = Poll(
+                    id=f"poll{msg.message_id}",
+                    question=media["question"],
+                    options=[PollOption(text, 0, persistent_id=str(i)) for i, text in enumerate(media["options"])],
+                    total_voter_count=0,
+                    is_closed=False,
+                    is_anonymous=True,
+                    type=Poll.REGULAR,
+                    allows_multiple_answers=False,
+                    allows_revoting=False,
+                    members_only=False,
+                )
+            elif msg.kind == "dice":
+                kwargs["dice"] = Dice(media["value"], media["emoji"])
             elif msg.kind == "venue":
                 location = Location(media["longitude"], media["latitude"])
                 kwargs["location"] = location
@@ -2710,6 +2749,15 @@ class StandIn:
             return True
 
         return handler
+
+    def _m_leave_chat(self, params: _Params) -> bool:
+        """The bot leaves a group: from then on it neither receives its messages nor writes in it."""
+        chat = self._chat(params)
+        if chat.type == "private":
+            raise _bad("chat member status can't be changed in private chats")
+        chat.members[self.bot_id] = "left"
+        self._changed()
+        return True
 
     def _m_delete_forum_topic(self, params: _Params) -> bool:
         chat = self._forum(params)

@@ -109,12 +109,23 @@ class WelcomeFlow:
         turn.say(text, (menu_row(t),))
 
     def media_text(self, turn: Turn) -> str:
-        """A kind answer to what the bot cannot read yet: a voice note, a photo, a file, a sticker."""
+        """A kind answer to what the bot cannot read yet, saying what to do instead: the menu follows."""
         t, media = turn.t, turn.inbound.media
-        if media == "voice":
-            return t("🎤 Je ne peux pas encore écouter les messages vocaux. Pouvez-vous écrire, même avec des fautes ?")
+        if media in ("voice", "audio", "video_note"):
+            return t(
+                "🎤 Je ne peux pas encore écouter les messages vocaux. Écrivez-moi, même avec des fautes,"
+                " ou touchez « 🙋 Parler à un conseiller »."
+            )
         if media == "sticker":
             return t("😊 Merci !")
+        if media == "contact":  # nothing to keep: the bot needs no one's phone number
+            return t("📇 Merci, mais je ne garde pas les contacts. Écrivez-moi plutôt votre question.")
+        if media in ("location", "venue"):
+            return t("📍 Merci ! Pour les réunions près de chez vous, touchez « 📅 Réunions d'information ».")
+        if media == "poll":
+            return t("📊 Je ne sais pas répondre aux sondages. Écrivez-moi votre question ?")
+        if media == "dice":
+            return t("🎲 Bien joué ! Moi, je réponds aux questions pour créer son activité. Que voulez-vous savoir ?")
         return t("📎 Je ne peux pas encore lire les photos ni les fichiers. Pouvez-vous écrire votre message ?")
 
     # -- buttons -------------------------------------------------------------------------------
