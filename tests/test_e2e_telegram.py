@@ -148,6 +148,17 @@ def test_stickers_voice_photos_and_edits_get_a_kind_answer(api: StandIn, bot: Bo
     assert seen and seen[-1].buttons
 
 
+def test_an_update_the_library_cannot_read_is_skipped_once_and_quietly(api: StandIn, bot: BotProcess):
+    """One unreadable update used to stop polling for everyone and fill the log with its content."""
+    lina = Resident(api, 1017, "Lina", "fr")
+    agree(lina)
+    update_id = api.push_unreadable(1017, "Lina Benali, 06 12 34 56 78")
+    assert lina.send("c koi une cae")[-1].buttons  # the next message is answered
+    skipped = [line for line in bot.log().splitlines() if f"update {update_id} " in line]
+    assert len(skipped) == 1 and "WARNING" in skipped[0]
+    assert "Benali" not in bot.log() and "CRITICAL" not in bot.log()
+
+
 def test_old_and_forged_buttons_are_answered_and_change_nothing(api: StandIn, bot: BotProcess):
     nadia = Resident(api, 1007, "Nadia", "fr")
     agree(nadia)

@@ -21,6 +21,7 @@ from bot.runtime import Runtime
 from bot.telegram.commands import set_commands
 from bot.telegram.delivery import Delivery
 from bot.telegram.inbound import CHANNEL
+from bot.telegram.polling import SkippingRequest
 from bot.telegram.updates import Updates
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ def build_application(runtime: Runtime) -> tuple[Application[Any, Any, Any, Any,
         .token(settings.require_token())
         .base_url(settings.bot_api_base_url)
         .base_file_url(settings.bot_api_file_url)
+        .get_updates_request(SkippingRequest(connection_pool_size=1))
         .post_init(bot.on_start)
         .post_stop(bot.on_stop)
         .post_shutdown(bot.on_shutdown)

@@ -1260,6 +1260,19 @@ class StandIn:
             },
         )
 
+    def push_unreadable(self, user_id: int, text: str) -> int:
+        """An update python-telegram-bot cannot read (a date that is not a number), as a field of a newer
+        Bot API or a bug could make one; returns its update id."""
+        with self._cond:
+            self._require_user(user_id)
+            update_id = self._next_update_id
+            self._next_update_id += 1
+            chat = {"id": user_id, "type": "private", "first_name": self._users[user_id].first_name}
+            message = {"message_id": 10_000 + update_id, "date": "yesterday", "chat": chat, "text": text}
+            self._updates.append((update_id, {"update_id": update_id, "message": message}))
+            self._changed()
+            return update_id
+
     def push_location(self, user_id: int, latitude: float = 45.78, longitude: float = 3.08) -> int:
         """The person shares a location (the paperclip's "Location")."""
         return self._push(user_id, None, None, "location", media={"latitude": latitude, "longitude": longitude})
