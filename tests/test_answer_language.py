@@ -123,6 +123,17 @@ async def test_a_short_message_in_another_latin_language_keeps_the_residents_lan
     assert in_language(runtime, seen[-1].text, "es")
 
 
+async def test_code_and_markup_are_not_a_language(person, runtime):
+    """SQL or HTML pasted by mistake (or to test the bot) gets an answer in the resident's language;
+    English written in capitals is still English."""
+    amina = await started(person, "2006", "fr")
+    for junk in ("SELECT * FROM users WHERE id='1' OR '1'='1'; DROP TABLE residents;--", "<b>unclosed & <i>co"):
+        seen = await amina.send(junk)
+        assert in_language(runtime, seen[-1].text, "fr"), (junk, seen[-1].text[:120])
+    seen = await amina.send("I WANT TO OPEN A SMALL SHOP IN MY AREA, WHERE DO I START")
+    assert in_language(runtime, seen[-1].text, "en")
+
+
 def test_the_command_line_answers_as_to_a_resident_of_a_language(faq_cache: str):
     questions = "\n".join([*SMS_FRENCH, "I would like to open a small restaurant, what do I need to do first?"])
     found = subprocess.run(

@@ -77,7 +77,7 @@ class Updates:
             if live is not None and str(live) != reply.keyboard:  # a new message: only Telegram knew its id
                 await self.runtime.remember_keyboard(inbound, str(live))
         except Undeliverable as exc:
-            log.info("resident %s cannot be reached: %s", inbound.user_id, exc)
+            log.info("a resident cannot be reached: %s", exc)
         finally:
             if answered is not None:
                 await answered

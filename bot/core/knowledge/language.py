@@ -70,6 +70,7 @@ class Guess:
 
     code: str | None
     confidence: float
+    own_words: int = 0  # words of the message that are that language's everyday words ("the", "jai")
 
 
 def arabizi_score(text: str, lexicon: frozenset[str]) -> float:
@@ -135,14 +136,16 @@ class Detector:
         if expected in plausible and plausible[expected] >= 0.15:
             return Guess(expected, plausible[expected])
         best = values[0]
+        code = self.codes[best.language]
         # Very short texts ("cae ?", "ok") say little: scale the confidence by the length read.
-        return Guess(self.codes[best.language], best.value * min(1.0, latin / 12))
+        return Guess(code, best.value * min(1.0, latin / 12), marker_hits(text, self.markers.get(code, frozenset())))
 
 
 def answer_language(text: str, guess: Guess, expected: str) -> str:
     """The language to answer in: the resident's own, unless the message is unmistakably in another
     one: written in another script (Arabic or Cyrillic letters), or long, with no reading in their
-    language (SMS French looks Portuguese or English to a detector; a short message says too little)."""
+    language and that language's everyday words (SMS French looks Portuguese or English to a
+    detector; a short message says too little; SQL looks English)."""
     if guess.code is None or guess.code == expected:
         return expected
     arabic, cyrillic, latin = (len(p.findall(text)) for p in (ARABIC, CYRILLIC, LATIN))
@@ -151,6 +154,11 @@ def answer_language(text: str, guess: Guess, expected: str) -> str:
     own_script = {"ar": "arabic", "uk": "cyrillic"}.get(expected, "latin")
     if script != "latin" and script != own_script:
         return guess.code if words >= 2 else expected
-    if words >= LONG_MESSAGE and guess.confidence >= SWITCH_CONFIDENCE:
+    # Words in capitals inside lower-case text are acronyms (RSA, ACRE) or code (SELECT, FROM), not
+    # evidence of a language; and prose is about one word in four "the", "and", "i".
+    found = WORD.findall(text)
+    shouting = all(w.isupper() for w in found if len(w) > 1)
+    prose = sum(1 for w in found if shouting or len(w) < 2 or not w.isupper())
+    if prose >= LONG_MESSAGE and guess.confidence >= SWITCH_CONFIDENCE and guess.own_words * 4 >= prose:
         return guess.code
     return expected
