@@ -16,7 +16,7 @@ from bot.core.messages import Outbound
 from bot.core.privacy.service import erase
 from bot.core.texts import Texts
 from bot.db.engine import in_transaction
-from bot.db.models import AuditEntry, ForumTopic, Resident
+from bot.db.models import AuditEntry, FaqQuestion, ForumTopic, Resident
 from bot.runtime import Runtime
 from tests.conftest import Person
 from tests.test_sessions import pending
@@ -354,3 +354,48 @@ def test_a_relay_queued_before_the_envelope_existed_still_reaches_its_topic():
     assert (message.envelope.handover_id, message.envelope.remember) == (7, "501:9")
     again = Outbound.from_payload(message.to_payload())
     assert again == message and again.to_payload()["envelope"]["remember"] == "501:9"
+
+
+async def test_erasing_leaves_nothing_of_the_person_in_any_table(staffed, clock):
+    """After "Erase everything", no table holds the resident's id, first name or words: not the
+    outbox (their card, relays both ways), not the relay map, not the topic, not the gaps log."""
+    from bot.core.messages import Inbound, Kind
+    from bot.db.models import Base
+
+    zohra = Person(staffed, "7190", first_name="Zohra")
+    await zohra.send("/start")
+    await zohra.agree()
+    await zohra.send("bonjour je suis Zohra Kessouri, c koi le zanzibarisme fiscal")  # her name in a question
+    await zohra.send("je veux parler a quelqu'un, mon numero 06 12 34 56 78")  # a card with her words
+
+    async def topic(session):  # type: ignore[no-untyped-def]
+        resident = await session.scalar(select(Resident).where(Resident.external_id == "7190"))
+        handover = await handovers.current(session, resident)
+        await handovers.set_thread(session, handover.id, "4242")  # the topic Telegram made for her
+        await topics.remember(session, "4242", name="Zohra · Français", closed=False)
+        await handovers.remember_relay(session, handover.id, "telegram:-100777:55", "7190", "901", clock.now)
+
+    await in_transaction(staffed.sessions, topic)
+    await zohra.send("ma boite de zanzibarisme a besoin d'un local")  # relayed to the topic
+    reply = Inbound(
+        "telegram", "9001", Kind.TEXT, text="Bonjour Zohra, je regarde le zanzibarisme avec vous",
+        first_name="Nadia", group="-100777", thread_id="4242", message_id="56",
+    )  # fmt: skip
+    await staffed.handle(reply)
+    await zohra.press("⬅️ Menu")
+    await zohra.press("🔒 Mes données")
+    await zohra.press("🗑️ Tout effacer")
+    await zohra.press("🗑️ Oui, tout effacer")
+
+    person, words = ("7190", "Zohra", "Kessouri", "12 34 56 78"), ("zanzibarisme",)
+    found = []
+    async with staffed.sessions() as session:
+        for table in Base.metadata.sorted_tables:
+            # the gaps log keeps questions with no link to anyone, their names and numbers masked
+            traces = person if table.name == "faq_questions" else person + words
+            for row in (await session.execute(select(table))).all():
+                text = " ".join(str(value) for value in row)
+                found += [f"{table.name}: {trace}" for trace in traces if trace in text]
+        logged = (await session.scalars(select(FaqQuestion.text))).all()
+    assert found == []
+    assert "bonjour je suis …, c koi le zanzibarisme fiscal" in logged

@@ -57,8 +57,17 @@ def polite(moment: datetime, quiet: tuple[time, time] | None = (QUIET_FROM, QUIE
     return moment
 
 
-def enqueue_to(session: AsyncSession, channel: str, chat_id: str, message: Outbound, kind: str, now: datetime) -> None:
-    """A message for a chat that is not a resident's (the counsellors' group): sent at once, any hour."""
+def enqueue_to(
+    session: AsyncSession,
+    channel: str,
+    chat_id: str,
+    message: Outbound,
+    kind: str,
+    now: datetime,
+    about: int | None = None,
+) -> None:
+    """A message for a chat that is not a resident's (the counsellors' group): sent at once, any hour.
+    `about` is the resident it concerns (their card, their words), erased with them."""
     session.add(
         OutboxMessage(
             channel=channel,
@@ -68,6 +77,7 @@ def enqueue_to(session: AsyncSession, channel: str, chat_id: str, message: Outbo
             due_at=now,
             created_at=now,
             lane=LANE_OF_KIND.get(kind, LANE_NOW),
+            resident_id=about,
         )
     )
     queued(session)
@@ -95,6 +105,8 @@ async def enqueue(
     due = due_at or now
     if not urgent:
         due = polite(due)
+    if resident.id is None:  # a resident met in this very transaction: their id ties the row to them
+        await session.flush()
     session.add(
         OutboxMessage(
             channel=resident.channel,
@@ -110,6 +122,7 @@ async def enqueue(
             lane=LANE_OF_KIND.get(kind, LANE_NOW),
             broadcast_id=broadcast_id,
             language=resident.language if broadcast_id is not None else None,
+            resident_id=resident.id,
         )
     )
     queued(session)

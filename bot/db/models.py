@@ -228,6 +228,10 @@ class OutboxMessage(Base):
     lane: Mapped[int] = mapped_column(Integer, default=0)
     broadcast_id: Mapped[int | None] = mapped_column(Integer, default=None)
     language: Mapped[str | None] = mapped_column(String(8), default=None)  # for a broadcast's report
+    # The resident it is to or about: erasing them erases it, sent or not (their words, their card).
+    resident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("residents.id", ondelete="CASCADE"), default=None, index=True
+    )
 
 
 class Broadcast(Base):

@@ -118,12 +118,8 @@ class HandoverFlow:
             if resident is None:
                 continue
             who = Texts.escape(handovers.topic_name(resident, self.territory))
-            self._say(
-                session,
-                "",
-                f"⏰ {who} attend depuis {handovers.waiting_time(handover, now)} : /take dans son sujet.",
-                now,
-            )
+            waited = handovers.waiting_time(handover, now)
+            self._say(session, "", f"⏰ {who} attend depuis {waited} : /take dans son sujet.", now, resident)
             handover.raised_at = now
         return len(late)
 
@@ -172,7 +168,7 @@ class HandoverFlow:
         actor, name = inbound.user_id, inbound.first_name or inbound.user_id
         if inbound.command == "take":
             await self._take(session, resident, handover, actor, name, now)
-            self._say(session, inbound.thread_id, f"✅ Pris en charge par {Texts.escape(name)}.", now)
+            self._say(session, inbound.thread_id, f"✅ Pris en charge par {Texts.escape(name)}.", now, resident)
         elif inbound.command in ("release", "close"):
             outcome = "released" if inbound.command == "release" else inbound.args.strip().lower() or "none"
             if outcome not in (*handovers.OUTCOMES, "released"):
@@ -185,14 +181,14 @@ class HandoverFlow:
             back = t("🤖 La conversation avec la personne est terminée. Je suis de nouveau là : envoyez /menu.")
             await outbox.enqueue(session, resident, Outbound(back), "handover_end", now, urgent=True)
             label = "rendu au bot" if outcome == "released" else f"terminé : {handovers.OUTCOMES[outcome]}"
-            self._say(session, inbound.thread_id, f"☑️ {label.capitalize()} ({Texts.escape(name)}).", now)
+            self._say(session, inbound.thread_id, f"☑️ {label.capitalize()} ({Texts.escape(name)}).", now, resident)
         elif inbound.command == "partner":
             said, sent = await send_card(
                 session, resident, self.partners, inbound.args, self.catalogs, now, self.territory.phone
             )
             if sent is not None:
                 handovers.audit(session, actor, "partner", handover, now, sent)
-            self._say(session, inbound.thread_id, said, now)
+            self._say(session, inbound.thread_id, said, now, resident)
         elif inbound.command == "note":
             return
 
@@ -230,11 +226,12 @@ class HandoverFlow:
                 handover_id=handover.id,
             ),
         )
-        outbox.enqueue_to(session, resident.channel, self.counsellors, message, kind, now)
+        outbox.enqueue_to(session, resident.channel, self.counsellors, message, kind, now, about=resident.id)
 
-    def _say(self, session: AsyncSession, thread_id: str, text: str, now: datetime) -> None:
-        message = Outbound(text, envelope=Envelope(thread=thread_id or None))
-        outbox.enqueue_to(session, self.channel, self.counsellors, message, "staff_notice", now)
+    def _say(self, session: AsyncSession, thread: str, text: str, now: datetime, about: Resident | None = None) -> None:
+        message = Outbound(text, envelope=Envelope(thread=thread or None))
+        who = about.id if about is not None else None  # the resident it concerns: erased with them
+        outbox.enqueue_to(session, self.channel, self.counsellors, message, "staff_notice", now, who)
 
     async def _by_thread(self, session: AsyncSession, thread_id: str) -> tuple[Handover, Resident] | None:
         if not thread_id:

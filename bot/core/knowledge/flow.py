@@ -119,6 +119,7 @@ class FaqFlow:
     async def question(self, turn: Turn, text: str, own_language: bool = False) -> str:
         """Free text outside another flow; returns what the bot made of it, in French, for a counsellor."""
         session, resident, t, reply, now = turn.session, turn.resident, turn.t, turn.reply, turn.now
+        names = (resident.first_name, turn.inbound.first_name)  # kept out of the anonymous gaps log
         chat = small_talk(text, self.answers.words)
         if chat == "thanks":
             reply.messages.append(Outbound(t("Avec plaisir 😊 Autre chose ? Écrivez votre question ou choisissez 👇")))
@@ -149,14 +150,13 @@ class FaqFlow:
         misses = 0 if result.answered else int(resident.step_data.get(MISSES, 0)) + 1
         resident.step_data = {**resident.step_data, MISSES: misses}
         if result.answered:
-            topic = result.topics[0].topic
-            token = await gaps.record(session, text, lang, topic, "answered", now)
+            token = await gaps.record(session, text, lang, topic := result.topics[0].topic, "answered", now, names)
             self._answer(self.answers.entries[topic], t, reply, token, offer)
             if offer:
                 self._add_back(own, reply)
             return "réponse : " + self._french_title(topic)
         first = result.topics[0].topic if result.topics and (result.outcome != "none" or result.near) else None
-        token = await gaps.record(session, text, lang, first, result.outcome, now)
+        token = await gaps.record(session, text, lang, first, result.outcome, now, names)
         suggestions: list[tuple[Button, ...]] = [
             (Button("➡️ " + short_title(self.answers.entries[m.topic], lang), f"k.t.{m.topic}.{token}"),)
             for m in result.topics[:3]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,17 +21,29 @@ EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 PHONE = re.compile(r"(?:\+|00)?\d(?:[\s.-]?\d){7,}")
 
 
-def mask(text: str) -> str:
-    """No phone number or e-mail address in the log: the question is what matters, not who asked."""
-    return PHONE.sub("…", EMAIL.sub("…", text.strip()))[:MAX_CHARS]
+def mask(text: str, names: Iterable[str | None] = ()) -> str:
+    """No phone number, e-mail address or name of the asker in the log (their first name, and the
+    capitalised word after it, a surname): the question is what matters, not who asked."""
+    text = PHONE.sub("…", EMAIL.sub("…", text.strip()))
+    for name in {n.strip() for n in names if n and len(n.strip()) >= 2}:
+        text = re.sub(rf"(?<!\w)(?i:{re.escape(name)})(?:\s+[A-ZÀ-ÖØ-Þ][\w'-]+)?(?!\w)", "…", text)
+    return text[:MAX_CHARS]
 
 
 async def record(
-    session: AsyncSession, text: str, language: str, topic: str | None, outcome: str, now: datetime
+    session: AsyncSession,
+    text: str,
+    language: str,
+    topic: str | None,
+    outcome: str,
+    now: datetime,
+    names: Iterable[str | None] = (),
 ) -> str:
-    """Keep one question; returns the token its 👍/👎 buttons carry."""
+    """Keep one question, with no link to who asked; returns the token its 👍/👎 buttons carry."""
     token = secrets.token_urlsafe(9)
-    row = FaqQuestion(token=token, text=mask(text), language=language, topic=topic, outcome=outcome, asked_at=now)
+    row = FaqQuestion(
+        token=token, text=mask(text, names), language=language, topic=topic, outcome=outcome, asked_at=now
+    )
     session.add(row)
     return token
 

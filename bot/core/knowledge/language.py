@@ -127,8 +127,8 @@ class Detector:
             if hits >= 2 or (hits == 1 and len(WORD.findall(text)) <= 3):
                 return Guess(expected, 0.9)
         darija = arabizi_score(text, self.arabizi)
-        if darija >= 0.25:
-            return Guess("ar", min(1.0, darija + 0.25))
+        if darija >= 0.25:  # its share of Arabizi words are the everyday words of a reading in Arabic
+            return Guess("ar", min(1.0, darija + 0.25), round(darija * len(WORD.findall(text))))
         values = self.lingua.compute_language_confidence_values(text)
         if not values:
             return Guess(None, 0.0)

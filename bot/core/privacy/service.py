@@ -8,7 +8,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import outbox
-from bot.db.models import ParkedMessage, RecentMessage, Resident, ScreeningRun
+from bot.db.models import Handover, ParkedMessage, RecentMessage, Relay, Resident, ScreeningRun
 
 CONSENT_YES = "yes"
 CONSENT_NO = "no"
@@ -58,7 +58,10 @@ async def forget_inactive(session: AsyncSession, now: datetime, retention_days: 
 
 
 async def forget_answers(session: AsyncSession, resident: Resident) -> None:
-    """Withdrawing consent also removes what was kept under it: answers and noted and recent messages."""
+    """Withdrawing consent also removes what was kept under it: answers, noted and recent messages, and
+    the map of relayed messages (their chat id; edits stop following)."""
     await session.execute(delete(ScreeningRun).where(ScreeningRun.resident_id == resident.id))
     await session.execute(delete(ParkedMessage).where(ParkedMessage.resident_id == resident.id))
     await session.execute(delete(RecentMessage).where(RecentMessage.resident_id == resident.id))
+    mine = select(Handover.id).where(Handover.resident_id == resident.id).scalar_subquery()
+    await session.execute(delete(Relay).where(Relay.handover_id.in_(mine)))  # their chat id, message by message
