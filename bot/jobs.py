@@ -11,6 +11,7 @@ from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.core import events
 from bot.core.broadcasts import report as broadcast_report
 from bot.core.broadcasts import service as broadcasts
 from bot.core.handover import recent
@@ -41,6 +42,7 @@ async def forget_inactive(runtime: Runtime) -> int:
     messages = await in_transaction(runtime.sessions, lambda s: recent.forget_old(s, now))
     if messages:
         log.info("retention: deleted %d recent message(s) older than %d days", messages, recent.KEEP_DAYS)
+    await in_transaction(runtime.sessions, lambda s: events.forget_old(s, now))  # update ids, nothing personal
     return count
 
 

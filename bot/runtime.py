@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.config import Settings
-from bot.core import residents
+from bot.core import events, residents
 from bot.core.context import Core
 from bot.core.dialogue import Dialogue
 from bot.core.handover import service as handovers
@@ -98,8 +98,16 @@ class Runtime:
         Files the core only described (a QR code, a flyer, a chart) are drawn once it is committed."""
         lang = supported(inbound.language_code, self.core.default_language)
         t = Texts(self.core.catalogs, lang)
+
+        async def work(session: AsyncSession) -> Reply:
+            if inbound.event_id and not await events.first_time(
+                session, inbound.channel, inbound.event_id, self.core.clock()
+            ):
+                return Reply(done_before=True)
+            return await self.dialogue.handle(session, inbound)
+
         try:
-            reply = await in_transaction(self.sessions, lambda session: self.dialogue.handle(session, inbound))
+            reply = await in_transaction(self.sessions, work)
         except Exception:
             log.exception("could not handle %s from %s:%s", inbound.kind, inbound.channel, inbound.user_id)
             sorry = t("😕 Désolé, j'ai un petit problème. Pouvez-vous réessayer dans une minute ?")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
@@ -206,6 +207,23 @@ def test_webhook_mode_with_secret_token(api: StandIn, database_url: str, tmp_pat
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(forged, timeout=5)
         assert refused.value.code == 403
+
+        # Telegram retries an update whose answer timed out: the same update twice gets one answer
+        chat = {"id": 1011, "type": "private", "first_name": "Mariam"}
+        sender = {"id": 1011, "is_bot": False, "first_name": "Mariam", "language_code": "ar"}
+        update = {"update_id": 5_000, "message": {"message_id": 4_000, "date": int(time.time()), "chat": chat,
+                                                   "from": sender, "text": "شنو هي CAE؟"}}  # fmt: skip
+        before = len([e for e in api.transcript(1011) if e.from_bot])
+        for _ in range(2):
+            retried = urllib.request.Request(
+                params["url"],
+                data=json.dumps(update).encode(),
+                headers={"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": process.secret},
+            )
+            urllib.request.urlopen(retried, timeout=5).read()
+        api.wait_until(lambda: len([e for e in api.transcript(1011) if e.from_bot]) > before)
+        time.sleep(2)  # time enough for a second answer, if there were one
+        assert len([e for e in api.transcript(1011) if e.from_bot]) == before + 1
     finally:
         process.stop()
     assert "Traceback" not in process.log()

@@ -43,3 +43,34 @@ async def test_a_database_that_fails_gets_an_apology_not_silence(person, runtime
     runtime.sessions = make_sessions(runtime.engine.execution_options(schema_translate_map={None: "nowhere"}))
     seen = await person("2").send("/start")
     assert seen[0].text.startswith("😕")
+
+
+async def test_an_update_delivered_twice_is_handled_once(person, runtime, clock):
+    """A webhook retried after a timeout brings the same update again: one answer, not two, and the
+    repeat asks for nothing to be shown or acknowledged. After two days the id is forgotten."""
+    from dataclasses import replace as swap
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from bot.core import events
+    from bot.core.messages import Inbound, Kind
+    from bot.db.engine import in_transaction
+    from bot.db.models import FaqQuestion
+
+    amina = person("3101")
+    await amina.send("/start")
+    await amina.agree()
+    question = Inbound("telegram", "3101", Kind.TEXT, text="c koi une cae", language_code="fr", event_id="777001")
+    first = await runtime.handle(question)
+    again = await runtime.handle(question)
+    assert first.messages and not first.done_before
+    assert again.done_before and again.messages == [] and again.notice == ""
+    other_chat = await runtime.handle(swap(question, channel="test"))  # ids are per channel
+    assert not other_chat.done_before
+    async with runtime.sessions() as session:
+        asked = (await session.scalars(select(FaqQuestion.text))).all()
+    assert asked.count("c koi une cae") == 1  # the repeat was not even logged
+
+    clock.now += events.KEEP + timedelta(minutes=1)
+    assert await in_transaction(runtime.sessions, lambda s: events.forget_old(s, clock.now)) == 2

@@ -36,6 +36,7 @@ class Inbound:
     group: str = ""  # a group chat's id when the message was written there (the counsellors' group)
     thread_id: str = ""  # its forum topic
     message_id: str = ""  # the message itself, so a relay can copy it; for a press, the pressed message
+    event_id: str = ""  # the channel's own id for this event (Telegram's update_id): handled once
 
 
 @dataclass(frozen=True)
@@ -204,3 +205,4 @@ class Reply:
     alert: bool = False
     old_keyboard: str | None = None
     keyboard: str | None = None  # the message already recorded as holding the new keyboard (the pressed one)
+    done_before: bool = False  # the same event was handled already: nothing to show, nothing to acknowledge

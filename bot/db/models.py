@@ -366,3 +366,13 @@ class ForumTopic(Base):
     resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(128))
     closed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class SeenEvent(Base):
+    """An update already handled (its channel's own id for it), kept two days to drop repeats."""
+
+    __tablename__ = "seen_events"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

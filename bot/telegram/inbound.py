@@ -84,6 +84,7 @@ def from_update(update: Update) -> Inbound | None:
             group=group,
             thread_id=thread,
             message_id=str(message.message_id) if message is not None else "",
+            event_id=str(update.update_id),
             **fields,
         )
 

@@ -69,6 +69,8 @@ class Updates:
             reply = await self.runtime.handle(inbound)
         finally:
             typing.cancel()
+        if reply.done_before:  # a repeat of an update already answered (a webhook retried)
+            return
         # the press is acknowledged while the reply is shown: two independent calls, one round trip
         answered = asyncio.create_task(self._answer(update, reply.notice, reply.alert)) if query is not None else None
         pressed = query.message.message_id if query is not None and query.message is not None else None
