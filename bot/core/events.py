@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import SeenEvent
@@ -15,18 +15,14 @@ KEEP = timedelta(days=2)  # Telegram keeps an undelivered update for 24 hours
 
 
 async def first_time(session: AsyncSession, channel: str, event_id: str, now: datetime) -> bool:
-    """Record the event in this transaction; False when it was handled before (or is being handled
-    by another process right now, which then wins)."""
-    if await session.scalar(
-        select(SeenEvent.event_id).where(SeenEvent.channel == channel, SeenEvent.event_id == event_id)
-    ):
-        return False
-    try:
-        async with session.begin_nested():  # a concurrent twin's commit makes this insert fail alone
-            session.add(SeenEvent(channel=channel, event_id=event_id, seen_at=now))
-    except IntegrityError:
-        return False
-    return True
+    """Record the event in this transaction; False when it was handled before. One statement: of two
+    processes given the same update at once, the second waits for the first to commit, then inserts
+    nothing."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(SeenEvent).values(channel=channel, event_id=event_id, seen_at=now)
+    result = await session.execute(statement.on_conflict_do_nothing().returning(SeenEvent.event_id))
+    return result.first() is not None  # nothing returned: the row was there already
 
 
 async def forget_old(session: AsyncSession, now: datetime) -> int:
