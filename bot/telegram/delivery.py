@@ -103,8 +103,9 @@ class Delivery:
         if known.closed:
             await self._topic_call("reopenForumTopic", lambda: self.bot.reopen_forum_topic(chat_id, thread))
             await self.runtime.remember_topic(str(thread), closed=False)
-        if known.name != name:
+        if known.name and known.name != name:  # "": closed by hand before the bot knew its name
             await self._topic_call("editForumTopic", lambda: self.bot.edit_forum_topic(chat_id, thread, name=name))
+        if known.name != name:
             await self.runtime.remember_topic(str(thread), name=name)
 
     @staticmethod
