@@ -13,10 +13,10 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.messages import Outbound
+from bot.db.engine import conflict_insert
 from bot.db.models import OutboxMessage, Resident, SendPace
 from bot.i18n import PARIS
 
@@ -271,9 +271,9 @@ async def hold(session: AsyncSession, channel: str, until: float) -> None:
 
 async def _pace(session: AsyncSession, channel: str, at: float) -> SendPace:
     """The channel's row, locked; made if missing (two processes may try at once: one insert wins)."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    await session.execute(insert(SendPace).values(channel=channel, next_at=at).on_conflict_do_nothing())
+    await session.execute(
+        conflict_insert(session, SendPace).values(channel=channel, next_at=at).on_conflict_do_nothing()
+    )
     pace = await session.get(SendPace, channel, with_for_update=True, populate_existing=True)
     assert pace is not None
     return pace

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -98,3 +99,15 @@ async def in_transaction(
             log.warning("database busy (%s), trying again (%d/%d)", exc.__class__.__name__, attempt, attempts)
             await asyncio.sleep(0.2 * attempt)
     raise AssertionError("unreachable")
+
+
+def conflict_insert(session: AsyncSession, table: Any) -> Any:
+    """An INSERT into `table` in the session's dialect: the form that knows ON CONFLICT, spelt alike
+    by SQLite and PostgreSQL (`on_conflict_do_nothing`, `on_conflict_do_update(index_elements=…)`)."""
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def rows_changed(result: Any) -> int:
+    """How many rows a DELETE or UPDATE touched (0 when the driver cannot tell)."""
+    return int(getattr(result, "rowcount", 0) or 0)

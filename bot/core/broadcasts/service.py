@@ -21,6 +21,7 @@ from bot.core.screening import runs
 from bot.core.screening.model import Screening
 from bot.core.sessions import service as sessions
 from bot.core.texts import Texts
+from bot.db.engine import rows_changed
 from bot.db.models import Booking, Broadcast, InfoSession, OutboxMessage, Resident, ScreeningRun
 from bot.i18n import Catalogs
 
@@ -189,7 +190,7 @@ async def cancel(session: AsyncSession, broadcast: Broadcast) -> int:
         .values(status="cancelled")
     )
     broadcast.status = "cancelled"
-    return int(getattr(result, "rowcount", 0) or 0)
+    return rows_changed(result)
 
 
 async def counts(session: AsyncSession, broadcast: Broadcast) -> dict[str, dict[str, int]]:
@@ -239,7 +240,7 @@ async def forget_rows(session: AsyncSession, now: datetime) -> int:
             OutboxMessage.broadcast_id.in_(finished), OutboxMessage.created_at < now - KEEP_ROWS
         )
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    return rows_changed(result)
 
 
 async def listed(session: AsyncSession) -> list[Broadcast]:

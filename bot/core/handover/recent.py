@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.privacy import service as privacy
+from bot.db.engine import rows_changed
 from bot.db.models import RecentMessage, Resident
 
 KEEP = 5
@@ -50,4 +51,4 @@ async def count(session: AsyncSession, resident: Resident) -> int:
 
 async def forget_old(session: AsyncSession, now: datetime) -> int:
     result = await session.execute(delete(RecentMessage).where(RecentMessage.at < now - timedelta(days=KEEP_DAYS)))
-    return int(getattr(result, "rowcount", 0) or 0)
+    return rows_changed(result)

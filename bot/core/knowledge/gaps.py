@@ -13,6 +13,7 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.normalise import normalise
+from bot.db.engine import rows_changed
 from bot.db.models import FaqQuestion
 
 KEEP_DAYS = 180  # long enough to see what comes back every season, short enough to hold little
@@ -98,4 +99,4 @@ async def report(session: AsyncSession, since: datetime) -> list[Gap]:
 
 async def forget_old(session: AsyncSession, now: datetime, days: int = KEEP_DAYS) -> int:
     result = await session.execute(delete(FaqQuestion).where(FaqQuestion.asked_at < now - timedelta(days=days)))
-    return int(getattr(result, "rowcount", 0) or 0)
+    return rows_changed(result)

@@ -14,12 +14,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.privacy.service import has_consent
 from bot.core.territory import Territory
+from bot.db.engine import conflict_insert
 from bot.db.models import OutreachArrival, OutreachCampaign, OutreachStep, Resident
 
 log = logging.getLogger(__name__)
@@ -59,23 +58,16 @@ async def resolve_source(session: AsyncSession, payload: str, territory: Territo
     return parse_source(payload, territory)
 
 
-async def _bump(session: AsyncSession, table: Any, values: dict[str, Any], keys: list[str], constraint: str) -> None:
-    """Add one to an aggregate row, creating it if needed, in one statement (two processes may race)."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
-    if dialect == "postgresql":
-        pg = pg_insert(table).values({**values, "count": 1})
-        await session.execute(pg.on_conflict_do_update(constraint=constraint, set_={"count": table.count + 1}))
-    else:
-        lite = sqlite_insert(table).values({**values, "count": 1})
-        await session.execute(lite.on_conflict_do_update(index_elements=keys, set_={"count": table.count + 1}))
+async def _bump(session: AsyncSession, table: Any, values: dict[str, Any], keys: list[str]) -> None:
+    """Add one to an aggregate row, creating it if needed, in one statement (two processes may race):
+    `keys` are the columns of its unique constraint."""
+    statement = conflict_insert(session, table).values({**values, "count": 1})
+    await session.execute(statement.on_conflict_do_update(index_elements=keys, set_={"count": table.count + 1}))
 
 
 async def count_arrival(session: AsyncSession, source: str, now: datetime) -> None:
     """Count one arrival for an outreach link, with nothing that points back to the person."""
-    await _bump(
-        session, OutreachArrival, {"source": source, "day": now.date()}, ["source", "day"],
-        "uq_outreach_arrivals_source_day",
-    )  # fmt: skip
+    await _bump(session, OutreachArrival, {"source": source, "day": now.date()}, ["source", "day"])
 
 
 async def arrive(session: AsyncSession, resident: Resident, source: str, now: datetime) -> None:
@@ -97,7 +89,6 @@ async def credit(session: AsyncSession, resident: Resident, step: str, now: date
     if step in done:
         return
     await _bump(
-        session, OutreachStep, {"source": resident.source, "step": step, "day": now.date()},
-        ["source", "step", "day"], "uq_outreach_steps_source_step_day",
-    )  # fmt: skip
+        session, OutreachStep, {"source": resident.source, "step": step, "day": now.date()}, ["source", "step", "day"]
+    )
     resident.funnel = {**funnel, "steps": [*done, step]}

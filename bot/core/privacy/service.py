@@ -8,6 +8,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core import outbox
+from bot.db.engine import rows_changed
 from bot.db.models import Handover, ParkedMessage, RecentMessage, Relay, Resident, ScreeningRun
 
 CONSENT_YES = "yes"
@@ -54,7 +55,7 @@ async def forget_inactive(session: AsyncSession, now: datetime, retention_days: 
         chats = [chat for c, chat in gone if c == channel]
         await outbox.forget_lane(session, channel, chats, outbox.LANE_BROADCASTS)
     result = await session.execute(delete(Resident).where(Resident.last_seen_at < cutoff))
-    return int(getattr(result, "rowcount", 0) or 0)
+    return rows_changed(result)
 
 
 async def forget_answers(session: AsyncSession, resident: Resident) -> None:
