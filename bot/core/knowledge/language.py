@@ -149,14 +149,14 @@ def answer_language(text: str, guess: Guess, expected: str) -> str:
     if guess.code is None or guess.code == expected:
         return expected
     arabic, cyrillic, latin = (len(p.findall(text)) for p in (ARABIC, CYRILLIC, LATIN))
-    words = len(WORD.findall(text))
+    found = WORD.findall(text)
+    words = len(found)
     script = "arabic" if arabic > max(latin, cyrillic) else "cyrillic" if cyrillic > latin else "latin"
     own_script = {"ar": "arabic", "uk": "cyrillic"}.get(expected, "latin")
     if script != "latin" and script != own_script:
         return guess.code if words >= 2 else expected
     # Words in capitals inside lower-case text are acronyms (RSA, ACRE) or code (SELECT, FROM), not
     # evidence of a language; and prose is about one word in four "the", "and", "i".
-    found = WORD.findall(text)
     shouting = all(w.isupper() for w in found if len(w) > 1)
     prose = sum(1 for w in found if shouting or len(w) < 2 or not w.isupper())
     if prose >= LONG_MESSAGE and guess.confidence >= SWITCH_CONFIDENCE and guess.own_words * 4 >= prose:

@@ -31,6 +31,7 @@ NEXT_MARK = {None: "present", "present": "absent", "absent": None}
 # so a coordinator who tapped one name too many can undo it before the resident is told.
 NO_SHOW_AT = time(18, 0)
 NO_SHOW_UNDO = timedelta(hours=1)
+NOT_BEGUN = "La présence se note à partir du début de la réunion."
 
 
 class CoordinatorFlow:
@@ -97,7 +98,7 @@ class CoordinatorFlow:
         if len(lines) == 3:
             lines.append("Personne d'inscrit pour l'instant.")
         elif not started:
-            lines += ["", "La présence se note à partir du début de la réunion."]
+            lines += ["", NOT_BEGUN]
         else:
             lines += [
                 "",
@@ -121,7 +122,7 @@ class CoordinatorFlow:
             return False
         booking, info = row[0], row[1]
         if now < info.starts_at:  # a forged or early press: nobody is absent from what has not begun
-            reply.notice = "La présence se note à partir du début de la réunion."
+            reply.notice = NOT_BEGUN
             return await self.attendees(session, info.key, reply, now)
         booking.attendance = NEXT_MARK[booking.attendance]
         if booking.attendance == "present":
